@@ -1,0 +1,114 @@
+"""The INL donations service: create_app builds the Flask application."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from donations_app.config import PROJECT_ROOT, check_production_secret, config_for
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app for APP_ENV, with `config` overriding settings (tests pass a dict)."""
+    instance_path = (
+        (config or {}).get("INSTANCE_PATH")
+        or os.environ.get("INSTANCE_PATH")
+        or str(PROJECT_ROOT / "instance")
+    )
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_object(config_for((config or {}).get("APP_ENV"))())
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        db_file = Path(app.instance_path) / "donations.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    if app.config["ENV_NAME"] == "production":
+        check_production_secret(app.config["SECRET_KEY"])
+
+    register_extensions(app)
+    register_rules(app)
+    register_blueprints(app)
+    register_security(app)
+    register_errors(app)
+    register_commands(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers work while a submission writes; foreign keys are off by default in SQLite.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database, migrations, CSRF, sign-in and rate limiting to the app."""
+    from donations_app.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    import donations_app.auth  # noqa: F401  (registers the user loader)
+
+    limiter.init_app(app)
+
+
+def register_rules(app: Flask) -> None:
+    """Load the guideline rules; a rule set with errors refuses to become active."""
+    from donations_app.services.rules import RuleBook
+
+    app.extensions["rulebook"] = RuleBook(app.config["RULES_DIR"])
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the public, reviewer, API and system blueprints."""
+    from donations_app.api import bp as api_bp
+    from donations_app.extensions import csrf
+    from donations_app.intake import bp as intake_bp
+    from donations_app.review import bp as review_bp
+    from donations_app.system import bp as system_bp
+
+    app.register_blueprint(system_bp)
+    app.register_blueprint(intake_bp)
+    app.register_blueprint(review_bp)
+    # The API authenticates nothing by cookie, so cross-site request forgery does not apply to it.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_security(app: Flask) -> None:
+    """Send a strict Content-Security-Policy and the other protective headers on every response."""
+    from donations_app.security import set_security_headers
+
+    app.after_request(set_security_headers)
+
+
+def register_errors(app: Flask) -> None:
+    """Answer errors as pages in the browser and as JSON on the API, never a bare 500."""
+    from donations_app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the flask CLI groups."""
+    from donations_app.cli import register_cli
+
+    register_cli(app)

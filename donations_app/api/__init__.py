@@ -1,0 +1,5 @@
+"""The JSON API for agencies' own systems: dry-run checks, offers, status, OpenAPI document."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")

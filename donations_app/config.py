@@ -1,0 +1,129 @@
+"""Configuration: one class per environment, every setting read from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Secrets shorter than this, or well-known placeholders, are refused in production.
+MIN_SECRET_KEY_LENGTH = 32
+WEAK_SECRET_KEYS = {"dev", "secret", "changeme", "change-me", "development", "test", "insecure"}
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    def __init__(self) -> None:
+        self.ENV_NAME = "base"
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-for-production"
+        # None -> an SQLite file in the instance folder (see create_app)
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.RULES_DIR = os.environ.get("RULES_DIR") or str(PROJECT_ROOT / "rules")
+        self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+        self.MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 20000)
+
+        self.SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+        self.SMTP_PORT = _int("SMTP_PORT", 1025)
+        self.SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or None
+        self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+        self.SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+        self.SMTP_TIMEOUT = _int("SMTP_TIMEOUT", 10)
+        self.MAIL_FROM = os.environ.get(
+            "MAIL_FROM", "INL Donations <donations-noreply@state.example.gov>"
+        )
+        # make run drains the outbox in a thread; production workers run `flask outbox send`.
+        self.OUTBOX_IN_APP_SENDER = _bool("OUTBOX_IN_APP_SENDER", False)
+        self.OUTBOX_POLL_SECONDS = _int("OUTBOX_POLL_SECONDS", 5)
+        self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
+
+        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
+        self.SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "30 per hour")
+        self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_HEADERS_ENABLED = True
+
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_SECONDS", 8 * 3600)
+        # CSRF tokens live as long as the session, so a long form is never lost to a timer.
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.CREATE_ADMIN_ON_EMPTY_DB = False
+
+
+class DevelopmentConfig(Config):
+    """`make run` on a workstation: plain HTTP on localhost, so cookies are not Secure-only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ENV_NAME = "development"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.OUTBOX_IN_APP_SENDER = _bool("OUTBOX_IN_APP_SENDER", True)
+        self.CREATE_ADMIN_ON_EMPTY_DB = True
+
+
+class TestingConfig(Config):
+    """The test suite: a database per test run, rate limits on only where a test asks for them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ENV_NAME = "testing"
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"  # noqa: S105
+        self.RATELIMIT_ENABLED = False
+        self.SESSION_COOKIE_SECURE = False
+        self.REMEMBER_COOKIE_SECURE = False
+        self.SMTP_PORT = 0  # tests start a real SMTP server and set the port
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start without a strong SECRET_KEY."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ENV_NAME = "production"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(env_name: str | None = None) -> type[Config]:
+    """Return the config class for APP_ENV (default: development)."""
+    name = (env_name or os.environ.get("APP_ENV") or "development").lower()
+    if name not in CONFIGS:
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}; got {name!r}")
+    return CONFIGS[name]
+
+
+def check_production_secret(secret_key: str | None) -> None:
+    """Refuse a missing or weak SECRET_KEY (production only)."""
+    if not secret_key or not os.environ.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in the environment when APP_ENV=production")
+    if len(secret_key) < MIN_SECRET_KEY_LENGTH or secret_key.lower() in WEAK_SECRET_KEYS:
+        raise RuntimeError(
+            f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} random "
+            'characters, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )

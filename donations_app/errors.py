@@ -1,0 +1,77 @@
+"""Error pages and JSON errors: every failure gets a clear 4xx/5xx answer in the client's format."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "Bad request",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "Method not allowed",
+    413: "The upload is too large",
+    429: "Too many requests",
+    500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
+}
+
+
+def wants_json() -> bool:
+    """True for API calls and clients that asked for JSON."""
+    if request.path.startswith("/api/"):
+        return True
+    accept = request.accept_mimetypes
+    return accept["application/json"] > accept["text/html"]
+
+
+def _respond(status: int, detail: str) -> tuple[Response | str, int]:
+    title = TITLES.get(status, "Error")
+    if wants_json():
+        return jsonify({"error": {"status": status, "title": title, "detail": detail}}), status
+    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+
+
+def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
+    """Render a werkzeug HTTP error."""
+    status = error.code or 500
+    if status == 413:
+        detail = "The request is larger than this service accepts. Send fewer or smaller items."
+    elif status == 429:
+        detail = (
+            "You have sent too many requests in a short time. "
+            "Wait a few minutes and try again; nothing you sent before was lost."
+        )
+    else:
+        detail = error.description or ""
+    return _respond(status, detail)
+
+
+def handle_csrf_error(error: CSRFError) -> tuple[Response | str, int]:
+    """A missing or stale CSRF token: ask to resubmit, never a stack trace."""
+    return _respond(
+        400,
+        "This form expired or was sent from another page. "
+        "Go back, reload the page and send it again.",
+    )
+
+
+def handle_unexpected(error: Exception) -> tuple[Response | str, int]:
+    """Log an unexpected error and show a plain 500 page."""
+    log.exception("unhandled error", exc_info=error)
+    return _respond(
+        500, "Try again later. What you sent was not stored unless you saw a confirmation."
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers on the app."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_unexpected)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,110 @@
+"""INL reviewers, their queues, per-item decisions and internal notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from donations_app.models.base import Base, UTCDateTime, in_list, utcnow
+from donations_app.models.vocabulary import ITEM_DECISIONS, ROLES
+
+queue_members = sa.Table(
+    "queue_members",
+    Base.metadata,
+    sa.Column("reviewer_id", sa.ForeignKey("reviewers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("queue_id", sa.ForeignKey("queues.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Queue(Base):
+    """An INL reviewer queue; routing (rules/routing.yaml) names queues by slug."""
+
+    __tablename__ = "queues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    position: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+
+    members: Mapped[list[Reviewer]] = relationship(secondary=queue_members, back_populates="queues")
+
+
+class Reviewer(UserMixin, Base):
+    """A signed-in INL user: reviewer, lead or admin."""
+
+    __tablename__ = "reviewers"
+    __table_args__ = (
+        sa.CheckConstraint(in_list("role", ROLES), name="role"),
+        sa.CheckConstraint("failed_logins >= 0", name="failed_logins_nonnegative"),
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    role: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="reviewer")
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    failed_logins: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Changing it invalidates every session of this reviewer (sign-out everywhere, password change).
+    session_token: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+
+    queues: Mapped[list[Queue]] = relationship(secondary=queue_members, back_populates="members")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role in ("lead", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class ItemDecision(Base):
+    """Every decision a reviewer took on an item; the item carries the current one."""
+
+    __tablename__ = "item_decisions"
+    __table_args__ = (sa.CheckConstraint(in_list("decision", ITEM_DECISIONS), name="decision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("reviewers.id"), nullable=False)
+    decision: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    reviewer: Mapped[Reviewer] = relationship()
+
+
+class Note(Base):
+    """An internal note on an offer, visible to INL staff only."""
+
+    __tablename__ = "notes"
+    __table_args__ = (sa.CheckConstraint("length(body) >= 1", name="body_nonempty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("offers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("reviewers.id"), nullable=False)
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    author: Mapped[Reviewer] = relationship()

@@ -1,0 +1,174 @@
+"""Shared fixtures: an app on a fresh, migrated database (SQLite, or PostgreSQL with --db),
+a test client, a CLI runner, and a real SMTP server that collects the mail the app sends."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy.engine import make_url
+
+from donations_app import create_app
+from donations_app.extensions import db
+
+# Tables whose rows are data fixed by the migrations, kept between tests.
+SEEDED_TABLES = {"alembic_version", "queues"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="database backend; postgresql needs TEST_DATABASE_URL",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--db") == "postgresql" and not os.environ.get("TEST_DATABASE_URL"):
+        raise pytest.UsageError("--db=postgresql needs TEST_DATABASE_URL")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Tests marked `postgres` are about PostgreSQL only: on the SQLite run they are skipped.
+    if config.getoption("--db") != "postgresql":
+        skip = pytest.mark.skip(reason="PostgreSQL only: runs with --db=postgresql")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
+
+
+def _migrate(url: str, instance: Path) -> None:
+    import flask_migrate
+
+    app = create_app(
+        {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance)}
+    )
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.config.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def database_template(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database for this test session: a template SQLite file, or a new PG database."""
+    instance = tmp_path_factory.mktemp("instance")
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+        _migrate(f"sqlite:///{path}", instance)
+        yield str(path)
+        return
+    server = make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
+    name = f"{server.database or 'donations_test'}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:
+        pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}")
+    url = server.set(database=name).render_as_string(hide_password=False)
+    _migrate(url, instance)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(backend: str, database_template: str, tmp_path: Path) -> str:
+    """A clean, migrated database for one test."""
+    if backend == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(database_template, path)
+        return f"sqlite:///{path}"
+    engine = sa.create_engine(database_template)
+    with engine.begin() as conn:
+        tables = [t for t in sa.inspect(conn).get_table_names() if t not in SEEDED_TABLES]
+        quoted = ", ".join(f'"{t}"' for t in tables)
+        conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return database_template
+
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Path) -> dict:
+    """Settings for the test app; a test may change them before asking for `app`."""
+    return {
+        "APP_ENV": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+
+
+@pytest.fixture
+def app(app_config: dict) -> Iterator[Flask]:
+    app = create_app(app_config)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class MailCollector:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
+        """Wait until at least `count` messages arrived (mail is sent from another thread)."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+
+@pytest.fixture
+def smtp_server(app_config: dict) -> Iterator[MailCollector]:
+    """A real SMTP server on a free local port; the app is configured to send through it."""
+    collector = MailCollector()
+    port = free_port()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    app_config["SMTP_HOST"] = "127.0.0.1"
+    app_config["SMTP_PORT"] = port
+    yield collector
+    controller.stop()
