@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_security(app)
     register_errors(app)
     register_commands(app)
+    register_outbox_sender(app)
     return app
 
 
@@ -112,3 +113,26 @@ def register_commands(app: Flask) -> None:
     from donations_app.cli import register_cli
 
     register_cli(app)
+
+
+def register_outbox_sender(app: Flask) -> None:
+    """With OUTBOX_IN_APP_SENDER (`make run`), send the outbox from a thread of the server.
+
+    The thread starts with the first request, so CLI commands such as `flask db upgrade`
+    never start it; production runs `flask outbox send --loop` as a worker instead.
+    """
+    if not app.config.get("OUTBOX_IN_APP_SENDER") or app.config.get("TESTING"):
+        return
+    import threading
+
+    from donations_app.services.notify import start_in_app_sender
+
+    lock = threading.Lock()
+
+    @app.before_request
+    def _start_outbox_sender() -> None:
+        if "outbox_sender" in app.extensions:
+            return
+        with lock:
+            if "outbox_sender" not in app.extensions:
+                start_in_app_sender(app)

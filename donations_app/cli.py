@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from donations_app.rules_cli import rules
+from donations_app.users_cli import users
 
 
 @click.command("bootstrap")
+@with_appcontext
 def bootstrap_command() -> None:
     """Outside production, create an admin on an empty database and print its login once."""
     from donations_app.services.accounts import bootstrap_admin
@@ -24,7 +27,40 @@ def bootstrap_command() -> None:
         )
 
 
+outbox = AppGroup("outbox", help="Send the e-mail waiting in the outbox.")
+
+
+@outbox.command("send")
+@click.option("--loop", is_flag=True, help="Keep sending until interrupted (a worker process).")
+@click.option(
+    "--interval", default=5.0, show_default=True, help="Seconds between runs with --loop."
+)
+@click.option("--limit", default=100, show_default=True, help="Messages to send per run.")
+def outbox_send(loop: bool, interval: float, limit: int) -> None:
+    """Send due messages over SMTP; failures are retried later with backoff."""
+    import threading
+
+    from donations_app.services.notify import run_sender, send_due_mail
+
+    if not loop:
+        sent, failed = send_due_mail(limit)
+        click.echo(f"sent {sent}, failed {failed}")
+        return
+    click.echo(f"sending the outbox every {interval:g} s; stop with Ctrl+C")
+    try:
+        run_sender(
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            interval=interval,
+            limit=limit,
+            stop=threading.Event(),
+        )
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
 def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
     app.cli.add_command(rules)
     app.cli.add_command(bootstrap_command)
+    app.cli.add_command(users)
+    app.cli.add_command(outbox)

@@ -43,7 +43,7 @@ class Finding:
         self.fix = rule.fix_template.render(item, as_of, recipient)
         self.reference = rule.reference
         self.tags = list(rule.tags)
-        # Values are only read by explain/audit; copy them on first access, not per finding.
+        # Values are only read by explain/audit: build them on first access from the snapshot.
         self._item, self._as_of, self._recipient, self._reads = item, as_of, recipient, rule.reads
         self._values: dict[str, Any] | None = None
 
@@ -167,7 +167,10 @@ class RuleSet:
             if check is None:
                 raise ValueError(f"item {index}: unknown category {category!r}")
             fired = check(item, as_of, recipient)
-            findings = [Finding(rules[i], item, as_of, recipient) for i in fired]
+            # A snapshot of the item, so a finding's values are what was read here even if the
+            # caller changes its dict later: the explanation cannot drift from the enforcement.
+            seen = dict(item) if fired else item
+            findings = [Finding(rules[i], seen, as_of, recipient) for i in fired]
             rank = max([ranks[i] for i in fired]) if fired else 0
             results.append(ItemResult(index, category, _BY_SEVERITY[rank], findings))
             if rank == 3:

@@ -1,0 +1,204 @@
+"""E-mail through the outbox: messages are rows written with the change they report, sent later.
+
+`enqueue_mail` renders a plain-text template into an OutboxMessage in the caller's transaction,
+so a mail outage never loses a message nor blocks a submission. `send_due_mail` (run by
+`flask outbox send` or the in-app sender thread) claims due rows one at a time, sends them over
+SMTP, and on failure retries with exponential backoff until OUTBOX_MAX_ATTEMPTS, then marks the
+row "dead". A claim is a conditional UPDATE that pushes `next_attempt_at` past a lease, so two
+senders never send the same row; a sender that dies mid-send leaves the row due again after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+import threading
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, render_template
+
+from donations_app.extensions import db
+from donations_app.models import Offer, OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+# Longer than any SMTP conversation (SMTP_TIMEOUT), so a claimed message is not claimed twice.
+CLAIM_LEASE = dt.timedelta(minutes=10)
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 6 * 3600
+
+
+def enqueue_mail(
+    kind: str, to: str, template: str, *, offer: Offer | None = None, **context: Any
+) -> OutboxMessage:
+    """Render mail/<template>.txt ("Subject: ..." first) into the outbox; the caller commits."""
+    rendered = render_template(f"mail/{template}.txt", offer=offer, **context)
+    first, _, body = rendered.lstrip("\n").partition("\n")
+    if not first.startswith("Subject:"):
+        raise ValueError(f"mail/{template}.txt must start with a 'Subject: ...' line")
+    # Header values never carry line breaks, whatever a donor typed into the fields they quote.
+    subject = " ".join(first.removeprefix("Subject:").split())[:255]
+    if offer is not None and offer.id is None:
+        db.session.flush()
+    message = OutboxMessage(
+        kind=kind,
+        to_address=to,
+        subject=subject,
+        body_text=body.strip("\n") + "\n",
+        offer_id=offer.id if offer is not None else None,
+        status="pending",
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    return message
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """How long to wait before the next try after `attempts` failed ones."""
+    seconds = BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return dt.timedelta(seconds=min(seconds, BACKOFF_MAX_SECONDS))
+
+
+def _claim(message_id: int) -> OutboxMessage | None:
+    """Take a due message for this sender, or None when another sender took it first."""
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + CLAIM_LEASE, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if claimed != 1:
+        return None
+    return db.session.get(OutboxMessage, message_id, populate_existing=True)
+
+
+def _record(message_id: int, **values: Any) -> None:
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _email(message: OutboxMessage) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
+    email["Auto-Submitted"] = "auto-generated"
+    email.set_content(message.body_text)
+    return email
+
+
+def _connect() -> smtplib.SMTP:
+    config = current_app.config
+    smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"])
+    if config.get("SMTP_STARTTLS"):
+        smtp.starttls()
+    if config.get("SMTP_USERNAME"):
+        smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
+    return smtp
+
+
+def _permanent(error: Exception) -> bool:
+    """An SMTP answer that a retry cannot change (5xx, e.g. an address the server refuses)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
+def send_due_mail(limit: int = 100) -> tuple[int, int]:
+    """Send up to `limit` due messages; return (sent, failed)."""
+    now = utcnow()
+    due = db.session.scalars(
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
+    sent = failed = 0
+    smtp: smtplib.SMTP | None = None
+    try:
+        for message_id in due:
+            message = _claim(message_id)
+            if message is None:
+                continue
+            try:
+                smtp = smtp or _connect()
+                smtp.send_message(_email(message))
+            except (smtplib.SMTPException, OSError) as error:
+                failed += 1
+                dead = message.attempts >= max_attempts or _permanent(error)
+                log.warning("mail %s to %s failed: %s", message.id, message.to_address, error)
+                _record(
+                    message.id,
+                    status="dead" if dead else "pending",
+                    next_attempt_at=utcnow() + backoff(message.attempts),
+                    last_error=f"{type(error).__name__}: {error}"[:2000],
+                )
+                if smtp is not None and not isinstance(error, smtplib.SMTPResponseException):
+                    smtp.close()
+                    smtp = None
+                if smtp is None:
+                    # The server is unreachable: leave the rest for the next run, unclaimed.
+                    break
+                continue
+            sent += 1
+            _record(message.id, status="sent", sent_at=utcnow(), last_error=None)
+    finally:
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+    return sent, failed
+
+
+def run_sender(app: Flask, *, interval: float, limit: int, stop: threading.Event) -> None:
+    """Drain the outbox every `interval` seconds until `stop` is set; errors are logged."""
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                send_due_mail(limit)
+            except Exception:
+                log.exception("the outbox sender failed; it tries again shortly")
+                db.session.rollback()
+            finally:
+                db.session.remove()
+        stop.wait(interval)
+
+
+def start_in_app_sender(app: Flask) -> threading.Thread:
+    """Start the outbox sender thread of a development server (`make run`)."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_sender,
+        kwargs={
+            "app": app,
+            "interval": app.config["OUTBOX_POLL_SECONDS"],
+            "limit": 100,
+            "stop": stop,
+        },
+        name="outbox-sender",
+        daemon=True,
+    )
+    app.extensions["outbox_sender"] = (thread, stop)
+    thread.start()
+    return thread

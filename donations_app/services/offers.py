@@ -1,0 +1,436 @@
+"""The donor's side of an offer: dry-run checks, submission, results, status link, info answers.
+
+Every change is one transaction: the offer, its items, the evaluation and findings, the status,
+the audit event and the e-mail (an outbox row) are committed together or not at all. Offers are
+evaluated by the active rule set as of today (UTC); results shown later come from the stored
+evaluation, never from a re-run, so a donor sees what was decided and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from donations_app.extensions import db
+from donations_app.guidelines import Evaluation as EngineEvaluation
+from donations_app.models import (
+    AuditEvent,
+    Evaluation,
+    Finding,
+    IdempotencyKey,
+    Item,
+    Offer,
+    Queue,
+)
+from donations_app.services.audit import record_event
+from donations_app.services.notify import enqueue_mail
+from donations_app.services.references import allocate_reference
+from donations_app.services.rules import active_ruleset
+from donations_app.services.workflow import TransitionError, transition
+
+STATUS_SALT = "offer-status"
+
+
+def today() -> dt.date:
+    """The evaluation date of a submission: today in UTC."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def check_offer(data: dict, as_of: dt.date | None = None) -> dict:
+    """Dry run: evaluate a validated offer and return the SPEC section 5 answer; stores nothing."""
+    ruleset = active_ruleset()
+    evaluation = ruleset.evaluate(data, as_of or today())
+    return {**evaluation.as_dict(), "ruleset": {"version": ruleset.version}}
+
+
+def _status_for(outcome: str) -> str:
+    return {"rejected": "rejected", "needs_info": "needs_info"}.get(outcome, "queued")
+
+
+def _queue(slug: str | None) -> Queue | None:
+    if slug is None:
+        return None
+    queue = db.session.scalar(sa.select(Queue).where(Queue.slug == slug))
+    if queue is None:
+        raise LookupError(f"routing chose the queue {slug!r}, which does not exist")
+    return queue
+
+
+def _total_value(items: list[dict]) -> Decimal | None:
+    values = [i["quantity"] * i["unit_value_usd"] for i in items if "unit_value_usd" in i]
+    return sum(values, Decimal(0)) if values else None
+
+
+def _set_item_fields(item: Item, line: dict[str, Any]) -> None:
+    for name in Item.FIELDS:
+        value = line.get(name)
+        setattr(item, name, list(value or []) if name == "serial_numbers" else value)
+
+
+def _store_evaluation(offer: Offer, result: EngineEvaluation, trigger: str) -> Evaluation:
+    """Save the engine's evaluation, its findings (with the values read) and item outcomes."""
+    stored = Evaluation(
+        offer=offer,
+        ruleset_version=result.ruleset_version,
+        as_of=result.as_of,
+        outcome=result.outcome,
+        queue_slug=result.queue,
+        trigger=trigger,
+    )
+    db.session.add(stored)
+    items = {item.position: item for item in offer.items}
+    for item_result in result.items:
+        item = items[item_result.index]
+        item.outcome = item_result.outcome
+        for finding in item_result.findings:
+            stored.findings.append(
+                Finding(
+                    item_id=item.id,
+                    rule_id=finding.rule,
+                    outcome=finding.outcome,
+                    message=finding.message,
+                    fix=finding.fix,
+                    reference=finding.reference,
+                    tags=list(finding.tags),
+                    values=dict(finding.values),
+                )
+            )
+    offer.outcome = result.outcome
+    offer.ruleset_version = result.ruleset_version
+    offer.queue = _queue(result.queue)
+    return stored
+
+
+def _create_offer(data: dict, source: str) -> Offer:
+    """Add a new, evaluated offer with its audit event and confirmation to the session."""
+    submitted = today()
+    ruleset = active_ruleset()
+    result = ruleset.evaluate(data, submitted)
+    agency, contact, pickup = data["agency"], data["contact"], data["pickup"]
+    offer = Offer(
+        reference=allocate_reference(submitted),
+        status=_status_for(result.outcome),
+        outcome=result.outcome,
+        source=source,
+        agency_name=agency["name"],
+        agency_type=agency["type"],
+        agency_ori=agency.get("ori"),
+        agency_state=agency["state"],
+        agency_city=agency["city"],
+        contact_name=contact["name"],
+        contact_title=contact.get("title") or "",
+        contact_email=contact["email"],
+        contact_phone=contact.get("phone"),
+        recipient=data["recipient"],
+        authority_confirmed=data["authority_confirmed"],
+        pickup_zip=pickup["zip"],
+        pickup_available_from=pickup.get("available_from"),
+        ruleset_version=result.ruleset_version,
+        total_value_usd=_total_value(data["items"]),
+    )
+    for position, line in enumerate(data["items"]):
+        item = Item(position=position, outcome="accept")
+        _set_item_fields(item, line)
+        offer.items.append(item)
+    db.session.add(offer)
+    db.session.flush()
+    _store_evaluation(offer, result, "submission")
+    record_event(
+        "submitted",
+        offer=offer,
+        actor_type="api" if source == "api" else "donor",
+        actor_label=offer.contact_email,
+        to_status=offer.status,
+        data={"outcome": result.outcome, "queue": result.queue, "items": len(offer.items)},
+        visible_to_donor=True,
+    )
+    enqueue_mail(
+        "confirmation",
+        offer.contact_email,
+        "offer_confirmation",
+        offer=offer,
+        status_url=status_url(offer),
+    )
+    return offer
+
+
+def submit_offer(data: dict, *, source: str = "web") -> Offer:
+    """Store, evaluate and route a validated offer, audit it and queue its confirmation; commits."""
+    try:
+        offer = _create_offer(data, source)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return offer
+
+
+class IdempotencyConflict(ValueError):
+    """An Idempotency-Key reused with a different request body."""
+
+
+def request_fingerprint(body: Any) -> str:
+    """A hash of a parsed JSON request body that ignores key order and spacing."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def idempotent_answer(key: str, fingerprint: str) -> tuple[dict, int] | None:
+    """The stored (answer, status) of an earlier request with this key, or None.
+
+    Raises IdempotencyConflict when the key was used for a different request body.
+    """
+    stored = db.session.scalar(sa.select(IdempotencyKey).where(IdempotencyKey.key == key))
+    if stored is None:
+        return None
+    if stored.request_hash != fingerprint:
+        raise IdempotencyConflict(
+            "This Idempotency-Key was already used for a different offer. Use a new key for "
+            "each new offer, and the same key only to retry the same request."
+        )
+    return stored.response_body, stored.status_code
+
+
+def submit_offer_once(data: dict, *, key: str | None, fingerprint: str) -> tuple[dict, int, bool]:
+    """Submit an API offer at most once per Idempotency-Key: (answer, status code, replayed).
+
+    The key row is inserted first, in the offer's transaction: a concurrent request with the
+    same key waits on the unique index, fails, and replays the stored answer.
+    """
+    if key is None:
+        offer = submit_offer(data, source="api")
+        return offer_result(offer), 201, False
+    answer = idempotent_answer(key, fingerprint)
+    db.session.commit()
+    if answer is not None:
+        return answer[0], answer[1], True
+    try:
+        claim = IdempotencyKey(key=key, request_hash=fingerprint, status_code=201, response_body={})
+        db.session.add(claim)
+        db.session.flush()
+        offer = _create_offer(data, "api")
+        body = offer_result(offer)
+        claim.offer_id = offer.id
+        claim.response_body = body
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        answer = idempotent_answer(key, fingerprint)
+        db.session.commit()
+        if answer is None:
+            raise
+        return answer[0], answer[1], True
+    except Exception:
+        db.session.rollback()
+        raise
+    return body, 201, False
+
+
+def _findings_by_item(evaluation: Evaluation | None) -> dict[int, list[dict]]:
+    found: dict[int, list[dict]] = {}
+    for finding in evaluation.findings if evaluation is not None else ():
+        found.setdefault(finding.item_id, []).append(
+            {
+                "rule": finding.rule_id,
+                "outcome": finding.outcome,
+                "message": finding.message,
+                "fix": finding.fix,
+                "reference": finding.reference,
+                "tags": list(finding.tags),
+            }
+        )
+    return found
+
+
+def offer_result(offer: Offer) -> dict:
+    """The SPEC section 5 answer of a stored offer, with reference, status and status_url."""
+    evaluation = offer.latest_evaluation
+    findings = _findings_by_item(evaluation)
+    return {
+        "outcome": offer.outcome,
+        "queue": evaluation.queue_slug if evaluation is not None else None,
+        "ruleset": {"version": offer.ruleset_version},
+        "items": [
+            {
+                "index": item.position,
+                "category": item.category,
+                "outcome": item.outcome,
+                "findings": findings.get(item.id, []),
+            }
+            for item in offer.items
+        ],
+        "reference": offer.reference,
+        "status": offer.status,
+        "status_url": status_url(offer),
+    }
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=STATUS_SALT)
+
+
+def status_token(offer: Offer) -> str:
+    """The signed token of the offer's private status link."""
+    return _serializer().dumps(offer.public_id)
+
+
+def status_url(offer: Offer) -> str:
+    """The absolute private status link (PUBLIC_BASE_URL, when set, is its base)."""
+    token = status_token(offer)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        adapter = current_app.url_map.bind("localhost")
+        return base.rstrip("/") + adapter.build("intake.status", {"token": token})
+    if not has_request_context() and not current_app.config.get("SERVER_NAME"):
+        raise RuntimeError("set PUBLIC_BASE_URL to build status links outside a request")
+    return url_for("intake.status", token=token, _external=True)
+
+
+def find_offer_by_token(token: str) -> Offer | None:
+    """The offer of a status token, or None for a bad signature or an unknown offer."""
+    try:
+        public_id = _serializer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(public_id, str):
+        return None
+    return db.session.scalar(
+        sa.select(Offer)
+        .where(Offer.public_id == public_id)
+        .options(selectinload(Offer.items), selectinload(Offer.evaluations))
+    )
+
+
+def donor_timeline(offer: Offer) -> list[AuditEvent]:
+    """The audit events the donor may see, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.offer_id == offer.id, AuditEvent.visible_to_donor.is_(True))
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        )
+    )
+
+
+def status_document(offer: Offer) -> dict:
+    """The JSON status of an offer: outcome, queue, items with findings and reviewer decisions."""
+    evaluation = offer.latest_evaluation
+    findings = _findings_by_item(evaluation)
+    return {
+        "reference": offer.reference,
+        "status": offer.status,
+        "outcome": offer.outcome,
+        "queue": offer.queue.slug if offer.queue is not None else None,
+        "ruleset": {"version": offer.ruleset_version},
+        "submitted_at": offer.submitted_at.isoformat(),
+        "decided_at": offer.decided_at.isoformat() if offer.decided_at else None,
+        "items": [
+            {
+                "index": item.position,
+                "category": item.category,
+                "description": item.description,
+                "quantity": item.quantity,
+                "outcome": item.outcome,
+                "findings": findings.get(item.id, []),
+                "decision": item.decision,
+                "reason": item.decision_reason if item.decision else None,
+            }
+            for item in offer.items
+        ],
+        "history": [
+            {
+                "at": event.created_at.isoformat(),
+                "action": event.action,
+                "from_status": event.from_status,
+                "to_status": event.to_status,
+                "reason": event.reason,
+            }
+            for event in donor_timeline(offer)
+        ],
+    }
+
+
+def offer_as_engine_dict(offer: Offer) -> dict:
+    """The stored offer as the rule engine reads it."""
+    return {
+        "recipient": offer.recipient,
+        "items": [item.as_offer_item() for item in offer.items],
+    }
+
+
+def respond_to_info_request(offer: Offer, items: dict[int, dict]) -> Offer:
+    """Replace the flagged ("info") item lines, re-evaluate the offer and move it on; commits."""
+    if offer.status != "needs_info":
+        raise TransitionError(
+            f"This offer is {offer.status.replace('_', ' ')}: it is not waiting for more "
+            "information."
+        )
+    try:
+        changed = []
+        for item in offer.items:
+            if item.position in items and item.outcome == "info":
+                _set_item_fields(item, items[item.position])
+                changed.append(item.position)
+        offer.total_value_usd = _total_value(
+            [item.as_offer_item() for item in offer.items if item.unit_value_usd is not None]
+        )
+        db.session.flush()
+        result = active_ruleset().evaluate(offer_as_engine_dict(offer), today())
+        _store_evaluation(offer, result, "info_response")
+        transition(
+            offer,
+            _status_for(result.outcome),
+            action="info_response",
+            actor_type="donor",
+            actor_label=offer.contact_email,
+            data={"items": changed, "outcome": result.outcome, "queue": result.queue},
+            visible_to_donor=True,
+        )
+        enqueue_mail(
+            "info_response",
+            offer.contact_email,
+            "info_response_received",
+            offer=offer,
+            status_url=status_url(offer),
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return offer
+
+
+def withdraw_offer(offer: Offer, reason: str = "") -> Offer:
+    """Withdraw an offer at the donor's request before any decision; commits."""
+    try:
+        transition(
+            offer,
+            "withdrawn",
+            action="withdrawn",
+            actor_type="donor",
+            actor_label=offer.contact_email,
+            reason=reason.strip(),
+            visible_to_donor=True,
+        )
+        enqueue_mail(
+            "withdrawn",
+            offer.contact_email,
+            "offer_withdrawn",
+            offer=offer,
+            reason=reason.strip(),
+            status_url=status_url(offer),
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return offer
