@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("intake", __name__)
+
+from donations_app.intake import status_views, views  # noqa: E402,F401

@@ -1,0 +1,214 @@
+"""The donor's private status page: findings, decisions, timeline, info response and withdrawal."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+
+from donations_app.errors import wants_json
+from donations_app.guidelines.engine import jsonable
+from donations_app.intake import bp
+from donations_app.intake.answers import ErrorLink, attach_errors, item_body, load_body
+from donations_app.intake.forms import CHOICE_SUFFIX, WithdrawForm, info_response_form
+from donations_app.intake.views import form_context
+from donations_app.models import Item, Offer
+from donations_app.models.vocabulary import FINAL_STATUSES
+from donations_app.services.offers import (
+    donor_timeline,
+    find_offer_by_token,
+    respond_to_info_request,
+    status_document,
+    withdraw_offer,
+)
+from donations_app.services.rules import active_ruleset
+from donations_app.services.workflow import TransitionError
+
+STATUS_TEXT = {
+    "needs_info": (
+        "We need more information",
+        "Some items need an answer from you before a reviewer can look at the offer. "
+        "Correct the items below.",
+    ),
+    "queued": ("Waiting for review", "The offer is in the queue of the INL team that reviews it."),
+    "in_review": ("Being reviewed", "An INL reviewer is looking at the offer now."),
+    "approved": ("Approved", "Every item that could go forward was approved."),
+    "partially_approved": ("Partly approved", "Some items were approved and some declined."),
+    "declined": ("Declined", "The reviewers declined the offer. Their reasons are below."),
+    "rejected": (
+        "Cannot be accepted",
+        "None of the items can be accepted under the guidelines. Each item says why.",
+    ),
+    "withdrawn": ("Withdrawn", "You withdrew this offer. Nothing more will happen to it."),
+}
+MAX_REASON = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _offer_or_404(token: str) -> Offer:
+    offer = find_offer_by_token(token)
+    if offer is None:
+        abort(
+            404,
+            description="This status link is not valid. Use the whole link from your "
+            "confirmation e-mail.",
+        )
+    return offer
+
+
+def _item_answers(item: Item) -> dict[str, Any]:
+    """A stored item line as the form shows it (text, yes/no, serial numbers one per line)."""
+    catalog = active_ruleset().catalog
+    answers: dict[str, Any] = {"position": str(item.position)}
+    for name in Item.FIELDS:
+        value = getattr(item, name)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            answers[name] = "yes" if value else "no"
+        elif isinstance(value, list):
+            answers[name] = "\n".join(str(v) for v in value)
+        else:
+            answers[name] = str(jsonable(value))
+        spec = catalog.fields.get(name)
+        if spec is not None and spec.suggestions and value in spec.suggestions:
+            answers[name + CHOICE_SUFFIX] = value
+    return answers
+
+
+def offer_body_of(offer: Offer) -> dict[str, Any]:
+    """The stored offer as the JSON API takes it."""
+
+    def present(values: dict[str, Any]) -> dict[str, Any]:
+        return {k: jsonable(v) for k, v in values.items() if v not in (None, "")}
+
+    return {
+        "agency": present(
+            {
+                "name": offer.agency_name,
+                "type": offer.agency_type,
+                "ori": offer.agency_ori,
+                "state": offer.agency_state,
+                "city": offer.agency_city,
+            }
+        ),
+        "contact": present(
+            {
+                "name": offer.contact_name,
+                "title": offer.contact_title,
+                "email": offer.contact_email,
+                "phone": offer.contact_phone,
+            }
+        ),
+        "recipient": offer.recipient,
+        "authority_confirmed": offer.authority_confirmed,
+        "pickup": present({"zip": offer.pickup_zip, "available_from": offer.pickup_available_from}),
+        "items": [
+            {k: jsonable(v) for k, v in item.as_offer_item().items()} for item in offer.items
+        ],
+    }
+
+
+def _render_status(
+    offer: Offer, token: str, info_form: Any = None, errors: list[ErrorLink] | None = None
+) -> str:
+    document = status_document(offer)
+    flagged = [item for item in offer.items if item.outcome == "info"]
+    if info_form is None and offer.status == "needs_info":
+        info_form = info_response_form(active_ruleset())(
+            formdata=None, data={"items": [_item_answers(item) for item in flagged]}
+        )
+    return render_template(
+        "intake/status.html",
+        offer=offer,
+        token=token,
+        document=document,
+        items=list(zip(offer.items, document["items"], strict=False)),
+        status_text=STATUS_TEXT.get(offer.status, (offer.status, "")),
+        timeline=donor_timeline(offer),
+        info_form=info_form,
+        flagged=flagged,
+        can_withdraw=offer.status not in FINAL_STATUSES,
+        errors=errors or [],
+        form_has_errors=bool(errors),
+        **form_context(),
+    )
+
+
+@bp.get("/status/<token>")
+def status(token: str) -> Any:
+    """The offer's status page, or its JSON status document when the client asks for JSON."""
+    offer = _offer_or_404(token)
+    if wants_json():
+        return jsonify(status_document(offer))
+    return _render_status(offer, token)
+
+
+@bp.post("/status/<token>/info")
+def answer_info_request(token: str) -> Any:
+    """Correct the flagged items; the offer is evaluated again with the corrected answers."""
+    offer = _offer_or_404(token)
+    if offer.status != "needs_info":
+        flash("This offer is not waiting for more information from you.", "info")
+        return redirect(url_for("intake.status", token=token))
+    form = info_response_form(active_ruleset())()
+    flagged = {item.position for item in offer.items if item.outcome == "info"}
+    catalog = active_ruleset().catalog
+    body = offer_body_of(offer)
+    index_map: dict[int, int] = {}
+    for index, entry in enumerate(form.items):
+        position = entry.form.position.data
+        if not (position or "").isdigit() or int(position) not in flagged:
+            abort(400, description="The form does not match this offer. Reload the page.")
+        answers = {k: v for k, v in entry.data.items() if k != "position"}
+        body["items"][int(position)] = item_body(answers, catalog)
+        index_map[int(position)] = index
+    if not index_map:
+        abort(400, description="The form does not match this offer. Reload the page.")
+    data, messages = load_body(body)
+    if messages:
+        errors = attach_errors(form, messages, index_map=index_map, fallback_id="info-form")
+        return _render_status(offer, token, form, errors), 400
+    try:
+        respond_to_info_request(offer, {pos: data["items"][pos] for pos in index_map})
+    except TransitionError as error:
+        flash(str(error), "error")
+        return redirect(url_for("intake.status", token=token))
+    flash("Thank you. We checked the corrected items against the guidelines again.", "success")
+    return redirect(url_for("intake.status", token=token))
+
+
+@bp.route("/status/<token>/withdraw", methods=["GET", "POST"])
+def withdraw(token: str) -> Any:
+    """Ask for confirmation, then withdraw the offer (only before a decision)."""
+    offer = _offer_or_404(token)
+    if offer.status in FINAL_STATUSES:
+        flash(f"This offer is already {STATUS_TEXT[offer.status][0].lower()}.", "info")
+        return redirect(url_for("intake.status", token=token))
+    form = WithdrawForm()
+    if request.method == "POST":
+        reason = (form.reason.data or "").strip()
+        problem = None
+        if _CONTROL.search(reason):
+            problem = "Remove the control characters (such as null bytes) from the reason."
+        elif len(reason) > MAX_REASON:
+            problem = f"Enter {MAX_REASON:,} characters or fewer."
+        if problem:
+            form.reason.errors = [problem]
+            return render_template(
+                "intake/withdraw.html",
+                offer=offer,
+                token=token,
+                form=form,
+                errors=[ErrorLink(form.reason.id, f"Reason: {problem}")],
+                form_has_errors=True,
+            ), 400
+        try:
+            withdraw_offer(offer, reason)
+        except TransitionError as error:
+            flash(str(error), "error")
+            return redirect(url_for("intake.status", token=token))
+        flash("You withdrew the offer. We sent a confirmation e-mail.", "success")
+        return redirect(url_for("intake.status", token=token))
+    return render_template("intake/withdraw.html", offer=offer, token=token, form=form, errors=[])

@@ -1,0 +1,410 @@
+"""Donor pages before submission: start, guidelines, the offer form, drafts, check and submit."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from email_validator import EmailNotValidError, validate_email
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from donations_app.extensions import db
+from donations_app.intake import bp
+from donations_app.intake.answers import (
+    ErrorLink,
+    attach_errors,
+    catalog_field_users,
+    is_blank_item,
+    offer_body,
+    validate,
+)
+from donations_app.intake.csv_import import CsvImportError, read_items, template_csv
+from donations_app.intake.forms import (
+    ConfirmForm,
+    DraftEmailForm,
+    category_fields,
+    form_classes,
+)
+from donations_app.models import Draft, Offer
+from donations_app.services import drafts
+from donations_app.services.rules import active_ruleset
+
+DRAFT_KEY = "offer_draft"
+SUBMITTED_KEY = "submitted_offer"
+OUTCOME_LABELS = {
+    "reject": "Cannot be accepted",
+    "info": "We need more information",
+    "review": "Needs a specialist review",
+    "accept": "Meets the guidelines",
+}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _session_draft() -> Draft | None:
+    return drafts.find_draft(session.get(DRAFT_KEY))
+
+
+def _keep(answers: dict[str, Any]) -> Draft:
+    draft = drafts.store_answers(answers, _session_draft())
+    session[DRAFT_KEY] = draft.public_id
+    return draft
+
+
+def form_context() -> dict[str, Any]:
+    """What every rendering of the offer form needs from the catalog."""
+    rs = active_ruleset()
+    _, item_form = form_classes(rs)
+    catalog = rs.catalog
+    users = category_fields(catalog)
+    return {
+        "catalog": catalog,
+        "common_fields": list(catalog.item_fields),
+        "category_field_names": [n for n in users if n not in catalog.item_fields],
+        "suggestion_names": [n for n in users if catalog.fields[n].suggestions],
+        "field_users": users,
+        "field_users_text": catalog_field_users(catalog),
+        "blank_item": item_form(prefix="items-__index__-"),
+        "outcome_labels": OUTCOME_LABELS,
+    }
+
+
+def render_offer_form(
+    form: Any, errors: list[ErrorLink] | None = None, notice: str = "", status: int = 200
+) -> tuple[str, int]:
+    """The offer form page, with its error summary when there are errors."""
+    return render_template(
+        "intake/offer_form.html",
+        form=form,
+        errors=errors or [],
+        form_has_errors=bool(errors),
+        notice=notice,
+        **form_context(),
+    ), status
+
+
+def answers_of(form: Any) -> dict[str, Any]:
+    """The answers as typed, in the nested shape the form takes back with data=."""
+    data = dict(form.data)
+    data.pop("csrf_token", None)
+    data.pop("items_csv", None)
+    data["items"] = [dict(item) for item in data.get("items") or []]
+    return data
+
+
+def form_from(answers: dict[str, Any]) -> Any:
+    """An offer form filled with stored answers (no validation messages)."""
+    offer_form, _ = form_classes(active_ruleset())
+    return offer_form(formdata=None, data=answers)
+
+
+@bp.get("/")
+def start() -> str:
+    """The start page: what can be offered, what happens next, Start now."""
+    return render_template("intake/start.html", catalog=active_ruleset().catalog)
+
+
+def _topics() -> dict[str, dict[str, str]]:
+    """Topic and summary of each rule file, read from the files the rules came from."""
+    topics = {}
+    for path in sorted(Path(current_app.config["RULES_DIR"]).glob("*.yaml")):
+        with path.open(encoding="utf-8") as handle:
+            content = yaml.safe_load(handle) or {}
+        if isinstance(content, dict) and "topic" in content:
+            topics[path.name] = {
+                "topic": str(content["topic"]),
+                "summary": str(content.get("summary") or ""),
+            }
+    return topics
+
+
+@bp.get("/guidelines")
+def guidelines() -> str:
+    """The guidelines, generated from the active rules so donors read exactly what is enforced."""
+    rs = active_ruleset()
+    labels = {name: spec.label.lower() for name, spec in rs.catalog.item_fields.items()}
+    labels.update({name: spec.label.lower() for name, spec in rs.catalog.fields.items()})
+
+    def readable(text: str) -> str:
+        return _PLACEHOLDER.sub(lambda m: f"[{labels.get(m.group(1), m.group(1))}]", text)
+
+    topics = _topics()
+    groups: dict[str, dict[str, Any]] = {}
+    for rule in rs.rules:
+        info = topics.get(rule.source_file, {"topic": rule.source_file, "summary": ""})
+        group = groups.setdefault(rule.source_file, {**info, "rules": []})
+        group["rules"].append(
+            {"rule": rule, "message": readable(rule.message), "fix": readable(rule.fix)}
+        )
+    return render_template(
+        "intake/guidelines.html",
+        groups=list(groups.values()),
+        catalog=rs.catalog,
+        outcome_labels=OUTCOME_LABELS,
+        version=rs.version,
+    )
+
+
+@bp.get("/offer")
+def offer_form() -> tuple[str, int]:
+    """The offer form, filled with the answers kept for this browser session (if any)."""
+    draft = _session_draft()
+    if draft is not None:
+        return render_offer_form(form_from(draft.data))
+    offer_form_class, _ = form_classes(active_ruleset())
+    return render_offer_form(offer_form_class(formdata=None))
+
+
+@bp.post("/offer")
+def offer_post() -> tuple[str, int] | BaseResponse:
+    """Add or remove an item line, import a CSV, save for later, or continue to check answers."""
+    offer_form_class, _ = form_classes(active_ruleset())
+    form = offer_form_class()
+    answers = answers_of(form)
+    action = request.form.get("action", "continue")
+    remove = request.form.get("remove")
+    if remove is not None:
+        return _remove_item(answers, remove)
+    if action == "add":
+        answers["items"].append({})
+        return render_offer_form(form_from(answers))
+    if action == "import":
+        return _import_csv(form, answers)
+    if action == "save":
+        _keep(answers)
+        return redirect(url_for("intake.save_draft"))
+    catalog = active_ruleset().catalog
+    _, messages = validate(answers, catalog)
+    if messages:
+        errors = attach_errors(form, messages)
+        return render_offer_form(form, errors, status=400)
+    _keep(answers)
+    return redirect(url_for("intake.check_answers"))
+
+
+def _remove_item(answers: dict[str, Any], remove: str) -> tuple[str, int]:
+    items = answers["items"]
+    if remove.isdigit() and int(remove) < len(items):
+        del items[int(remove)]
+    if not items:
+        items.append({})
+    return render_offer_form(form_from(answers))
+
+
+def _import_csv(form: Any, answers: dict[str, Any]) -> tuple[str, int]:
+    upload = request.files.get(form.items_csv.name)
+    problems: list[str]
+    if upload is None or not upload.filename:
+        problems = ["Choose a CSV file to upload."]
+    else:
+        existing = [item for item in answers["items"] if not is_blank_item(item)]
+        try:
+            rows = read_items(upload.read(), active_ruleset().catalog, answers, len(existing))
+        except CsvImportError as error:
+            problems = error.problems
+        else:
+            answers["items"] = existing + rows
+            notice = (
+                f"{len(rows)} item{'s' if len(rows) != 1 else ''} added from {upload.filename}."
+            )
+            return render_offer_form(form_from(answers), notice=notice)
+    form.items_csv.errors = [*problems]
+    errors = [ErrorLink(form.items_csv.id, problem) for problem in problems]
+    return render_offer_form(form, errors, status=400)
+
+
+@bp.get("/offer/items.csv")
+def items_template() -> Response:
+    """The CSV template for bulk item entry, with the catalog's columns."""
+    return Response(
+        template_csv(active_ruleset().catalog),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="offer-items-template.csv"'},
+    )
+
+
+def _resume_link(draft: Draft) -> str:
+    token = drafts.resume_token(draft)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("intake.resume_draft", token=token)
+    return url_for("intake.resume_draft", token=token, _external=True)
+
+
+@bp.route("/offer/save", methods=["GET", "POST"])
+def save_draft() -> tuple[str, int] | BaseResponse:
+    """Ask for an e-mail address and send the private link that resumes the saved answers."""
+    draft = _session_draft()
+    if draft is None:
+        return redirect(url_for("intake.offer_form"))
+    form = DraftEmailForm(data={"email": draft.email} if request.method == "GET" else None)
+    if request.method == "POST":
+        try:
+            email = validate_email(
+                (form.email.data or "").strip(), check_deliverability=False
+            ).normalized
+        except EmailNotValidError:
+            form.email.errors = [
+                "Enter an e-mail address in the right format, like name@agency.gov"
+            ]
+            errors = [ErrorLink(form.email.id, form.email.errors[0])]
+            return render_template(
+                "intake/save_draft.html", form=form, errors=errors, form_has_errors=True
+            ), 400
+        drafts.send_resume_link(draft, email, _resume_link(draft))
+        return redirect(url_for("intake.draft_saved"))
+    return render_template("intake/save_draft.html", form=form, errors=[]), 200
+
+
+@bp.get("/offer/saved")
+def draft_saved() -> str | BaseResponse:
+    """Confirmation that the resume link was sent."""
+    draft = _session_draft()
+    if draft is None or not draft.email:
+        return redirect(url_for("intake.offer_form"))
+    return render_template("intake/draft_saved.html", draft=draft)
+
+
+@bp.get("/offer/draft/<token>")
+def resume_draft(token: str) -> BaseResponse:
+    """Open a saved draft from its private link; a forged or expired link is a helpful 404."""
+    draft = drafts.draft_from_token(token)
+    if draft is None:
+        abort(
+            404,
+            description="This link to a saved offer has expired, was already used to submit the "
+            "offer, or is not complete. Saved offers are kept for "
+            f"{drafts.lifetime().days} days. You can start a new offer from the start page.",
+        )
+    session[DRAFT_KEY] = draft.public_id
+    flash("Your saved answers are back. Check them and carry on.", "success")
+    return redirect(url_for("intake.offer_form"))
+
+
+def _shown(spec: Any, value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return spec.label_of(value) if spec.type == "enum" else str(value)
+
+
+def answer_rows(answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers as label/value/field-id rows for the check-answers page."""
+    catalog = active_ruleset().catalog
+    form = form_from(answers)
+    body = offer_body(answers, catalog)
+    sections = []
+    for section, title in (("agency", "Your agency"), ("contact", "Contact")):
+        rows = []
+        for field in form[section].form:
+            value = body[section].get(field.short_name)
+            if field.type == "SelectField" and value is not None:
+                value = {c.value: c.label for c in field.choices}.get(value, value)
+            rows.append((field.label.text, value or "Not given", field.id))
+        sections.append((title, rows))
+    recipient = dict(catalog.enums["recipient"]).get(body.get("recipient", ""), "Not given")
+    donation = [
+        (form.recipient.label.text, recipient, form.recipient.id),
+        (
+            "Authority to donate",
+            "Confirmed" if body["authority_confirmed"] else "Not confirmed",
+            form.authority_confirmed.id,
+        ),
+    ]
+    for field in form.pickup.form:
+        donation.append(
+            (field.label.text, body["pickup"].get(field.short_name) or "Not given", field.id)
+        )
+    sections.append(("The donation", donation))
+    items = []
+    for index, item in enumerate(body["items"]):
+        rows = []
+        for name, value in item.items():
+            spec = catalog.fields[name] if name in catalog.fields else catalog.item_fields[name]
+            rows.append((spec.label, _shown(spec, value), f"items-{index}-{name}"))
+        items.append(rows)
+    return {"sections": sections, "items": items}
+
+
+@bp.get("/offer/check")
+def check_answers() -> tuple[str, int] | BaseResponse:
+    """Check your answers: every answer with a Change link, and each item's guideline result."""
+    from donations_app.services.offers import check_offer
+
+    draft = _session_draft()
+    if draft is None:
+        return redirect(url_for("intake.offer_form"))
+    rs = active_ruleset()
+    data, messages = validate(draft.data, rs.catalog)
+    if messages:
+        form = form_from(draft.data)
+        return render_offer_form(form, attach_errors(form, messages), status=400)
+    result = check_offer(data)
+    return render_template(
+        "intake/check_answers.html",
+        summary=answer_rows(draft.data),
+        result=result,
+        form=ConfirmForm(),
+        **form_context(),
+    ), 200
+
+
+def _submit_view() -> tuple[str, int] | BaseResponse:
+    from donations_app.services.offers import submit_offer
+
+    draft = _session_draft()
+    if draft is None:
+        return redirect(url_for("intake.offer_form"))
+    data, messages = validate(draft.data, active_ruleset().catalog)
+    if messages:
+        form = form_from(draft.data)
+        return render_offer_form(form, attach_errors(form, messages), status=400)
+    offer = submit_offer(data, source="web")
+    drafts.mark_submitted(draft, offer.id)
+    session.pop(DRAFT_KEY, None)
+    session[SUBMITTED_KEY] = offer.public_id
+    return redirect(url_for("intake.confirmation"))
+
+
+def _register_submit() -> None:
+    """Wrap the final submit in the shared submission rate limit."""
+    from donations_app.ratelimits import submission_limit
+
+    bp.add_url_rule(
+        "/offer/submit", "submit_offer", submission_limit(_submit_view), methods=["POST"]
+    )
+
+
+_register_submit()
+
+
+@bp.get("/offer/confirmation")
+def confirmation() -> str | BaseResponse:
+    """The confirmation: reference number, what happens next, status link, every item's result."""
+    from donations_app.services.offers import offer_result
+
+    public_id = session.get(SUBMITTED_KEY)
+    offer = db.session.query(Offer).filter_by(public_id=public_id).one_or_none()
+    if offer is None:
+        return redirect(url_for("intake.start"))
+    result = offer_result(offer)
+    return render_template(
+        "intake/confirmation.html",
+        offer=offer,
+        result=result,
+        items=list(zip(offer.items, result["items"], strict=False)),
+        outcome_labels=OUTCOME_LABELS,
+    )

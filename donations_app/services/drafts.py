@@ -1,0 +1,100 @@
+"""Saved, unsubmitted offer forms: keep every answer server-side, resume through a signed link."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from donations_app.extensions import db
+from donations_app.models import Draft, utcnow
+
+DEFAULT_LIFETIME_DAYS = 30
+_SALT = "offer-draft-link"
+# Characters a browser never sends from a form field; PostgreSQL refuses NUL in text and JSON.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def lifetime() -> dt.timedelta:
+    """How long a draft (and its resume link) stays valid."""
+    return dt.timedelta(days=current_app.config.get("DRAFT_LIFETIME_DAYS", DEFAULT_LIFETIME_DAYS))
+
+
+def clean_answers(value: Any) -> Any:
+    """A copy of the answers without control characters, safe to store as JSON on any database."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)
+    if isinstance(value, dict):
+        return {str(key): clean_answers(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_answers(item) for item in value]
+    return value
+
+
+def store_answers(answers: dict[str, Any], draft: Draft | None = None) -> Draft:
+    """Create or update a draft with the form's answers and commit it."""
+    if draft is None or draft.submitted_offer_id is not None or is_expired(draft):
+        draft = Draft(email="", data={})
+        db.session.add(draft)
+    draft.data = clean_answers(answers)
+    draft.expires_at = utcnow() + lifetime()
+    db.session.commit()
+    return draft
+
+
+def find_draft(public_id: str | None) -> Draft | None:
+    """The unexpired, unsubmitted draft with this id, or None."""
+    if not public_id:
+        return None
+    draft = db.session.query(Draft).filter_by(public_id=public_id).one_or_none()
+    if draft is None or draft.submitted_offer_id is not None or is_expired(draft):
+        return None
+    return draft
+
+
+def is_expired(draft: Draft) -> bool:
+    """True once the draft's lifetime has passed."""
+    return draft.expires_at <= utcnow()
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def resume_token(draft: Draft) -> str:
+    """The signed token of the draft's private resume link."""
+    return _serializer().dumps(draft.public_id)
+
+
+def draft_from_token(token: str) -> Draft | None:
+    """The draft a resume token names, or None when it is forged, expired or already submitted."""
+    try:
+        public_id = _serializer().loads(token, max_age=int(lifetime().total_seconds()))
+    except BadSignature:
+        return None
+    return find_draft(public_id) if isinstance(public_id, str) else None
+
+
+def mark_submitted(draft: Draft, offer_id: int) -> None:
+    """Close a draft once its offer is stored, so its link cannot submit it twice; commits."""
+    draft.submitted_offer_id = offer_id
+    db.session.commit()
+
+
+def send_resume_link(draft: Draft, email: str, link: str) -> None:
+    """Remember the author's e-mail and queue the private resume link to it, in one commit."""
+    from donations_app.services.notify import enqueue_mail
+
+    draft.email = email
+    draft.expires_at = utcnow() + lifetime()
+    enqueue_mail(
+        "draft_link",
+        email,
+        "draft_link",
+        link=link,
+        expires_on=draft.expires_at.date().isoformat(),
+    )
+    db.session.commit()
