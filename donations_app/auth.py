@@ -5,6 +5,13 @@ from __future__ import annotations
 from donations_app.extensions import db, login_manager
 from donations_app.models import Reviewer
 
+# Anonymous visitors to reviewer pages go to the sign-in page and come back afterwards.
+login_manager.login_view = "review.sign_in"
+login_manager.login_message = "Sign in to see that page."
+login_manager.login_message_category = "info"
+# "strong" drops the session when the client's address or browser changes mid-session.
+login_manager.session_protection = "strong"
+
 
 @login_manager.user_loader
 def load_reviewer(session_id: str) -> Reviewer | None:

@@ -87,3 +87,31 @@ def test_unknown_api_route_is_404_json(client):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.get_json()["error"]["status"] == 404
+
+
+def test_bootstrap_creates_one_admin_on_an_empty_database_and_prints_it_once(app_config):
+    from donations_app.extensions import db
+    from donations_app.models import Reviewer
+    from donations_app.services.accounts import verify_password
+
+    app_config["CREATE_ADMIN_ON_EMPTY_DB"] = True
+    app = create_app(app_config)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["bootstrap"])
+    assert first.exit_code == 0
+    assert "password:" in first.output
+    password = first.output.split("password:")[1].split()[0]
+    with app.app_context():
+        admins = db.session.query(Reviewer).all()
+        assert [a.role for a in admins] == ["admin"]
+        assert verify_password(admins[0].password_hash, password)
+        assert password not in admins[0].password_hash
+    second = runner.invoke(args=["bootstrap"])
+    assert second.exit_code == 0
+    assert "password" not in second.output
+
+
+def test_bootstrap_does_nothing_where_admin_creation_is_off(app):
+    result = app.test_cli_runner().invoke(args=["bootstrap"])
+    assert result.exit_code == 0
+    assert result.output == ""

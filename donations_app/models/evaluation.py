@@ -22,6 +22,7 @@ class Evaluation(Base):
     __table_args__ = (
         sa.CheckConstraint(in_list("outcome", OFFER_OUTCOMES), name="outcome"),
         sa.CheckConstraint(in_list("trigger", EVALUATION_TRIGGERS), name="trigger"),
+        sa.Index("ix_evaluations_offer_latest", "offer_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +49,7 @@ class Finding(Base):
     __table_args__ = (
         sa.CheckConstraint(in_list("outcome", ITEM_OUTCOMES), name="outcome"),
         sa.Index("ix_findings_rule_id", "rule_id"),
+        sa.Index("ix_findings_rule_evaluation", "rule_id", "evaluation_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

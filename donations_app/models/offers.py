@@ -67,6 +67,17 @@ class Offer(Base):
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.Index("ix_offers_status_queue", "status", "queue_id"),
         sa.Index("ix_offers_submitted_at", "submitted_at"),
+        # Offer list filters and sorts, reports (migration 0002).
+        sa.Index("ix_offers_queue_status_submitted", "queue_id", "status", "submitted_at"),
+        sa.Index("ix_offers_status_submitted", "status", "submitted_at"),
+        sa.Index("ix_offers_agency_name", "agency_name"),
+        sa.Index("ix_offers_total_value", "total_value_usd"),
+        # PostgreSQL reads the index above backwards as DESC NULLS FIRST; the list wants NULLS
+        # LAST both ways. SQLite cannot declare NULLS LAST in an index (and needs none here).
+        sa.Index("ix_offers_total_value_desc", sa.text("total_value_usd DESC NULLS LAST")).ddl_if(
+            dialect="postgresql"
+        ),
+        sa.Index("ix_offers_decided_at", "decided_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -147,6 +158,7 @@ class Item(Base):
             name="expiry_after_manufacture",
         ),
         sa.Index("ix_items_category", "category"),
+        sa.Index("ix_items_category_offer", "category", "offer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,23 +1,38 @@
-"""Reviewer accounts: argon2 password hashing, creation and the first admin of a new database."""
+"""Reviewer accounts: argon2 passwords, sign-in with lockout, and every change an admin makes.
+
+Every function that changes an account records an audit event in the same transaction; the
+caller commits. Changing `session_token` ends every session of that reviewer at once.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from donations_app.extensions import db
-from donations_app.models import Reviewer
+from donations_app.models import Queue, Reviewer, utcnow
 from donations_app.models.vocabulary import ROLES
 from donations_app.services.audit import record_event
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+MAX_FAILED_LOGINS = 5
+LOCKOUT_PERIOD = dt.timedelta(minutes=15)
+# Verified against an unknown e-mail so that a wrong address costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ValueError):
     """A reviewer account request that cannot be carried out (the message says why)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def hash_password(password: str) -> str:
@@ -38,10 +53,47 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
+def generate_password() -> str:
+    """A random one-time password, long enough for MIN_PASSWORD_LENGTH."""
+    return secrets.token_urlsafe(18)
+
+
+def new_session_token() -> str:
+    """A fresh session token; storing it on a reviewer ends their other sessions."""
+    return secrets.token_hex(16)
+
+
 def check_password_strength(password: str) -> None:
-    """Refuse passwords shorter than MIN_PASSWORD_LENGTH characters."""
+    """Refuse passwords shorter than MIN_PASSWORD_LENGTH (or absurdly long) characters."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+        raise AccountError(
+            f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.", "password"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(
+            f"The password must be {MAX_PASSWORD_LENGTH} characters or fewer.", "password"
+        )
+
+
+def find_reviewer(email: str) -> Reviewer | None:
+    """The reviewer with this e-mail address (case-insensitive), or None."""
+    return db.session.query(Reviewer).filter_by(email=email.strip().lower()).one_or_none()
+
+
+def queues_by_slug(slugs: Iterable[str]) -> list[Queue]:
+    """The queues named by `slugs`; an unknown slug is an AccountError."""
+    wanted = list(dict.fromkeys(slugs))
+    if not wanted:
+        return []
+    found = {q.slug: q for q in db.session.query(Queue).filter(Queue.slug.in_(wanted))}
+    unknown = [slug for slug in wanted if slug not in found]
+    if unknown:
+        raise AccountError(f"No such queue: {', '.join(unknown)}.", "queues")
+    return [found[slug] for slug in wanted]
+
+
+def _actor_fields(actor: Reviewer | None) -> dict:
+    return {"actor": actor, "actor_type": "reviewer" if actor else "system"}
 
 
 def create_reviewer(
@@ -50,28 +102,40 @@ def create_reviewer(
     password: str,
     role: str = "reviewer",
     actor: Reviewer | None = None,
+    queues: Iterable[Queue] = (),
 ) -> Reviewer:
     """Create a reviewer account and audit it; the caller commits."""
     email = email.strip().lower()
+    if not email or "@" not in email:
+        raise AccountError("Enter an e-mail address, like name@state.gov.", "email")
+    if not name.strip():
+        raise AccountError("Enter the reviewer's full name.", "name")
     if role not in ROLES:
-        raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
+        raise AccountError(f"The role must be one of: {', '.join(ROLES)}.", "role")
     check_password_strength(password)
-    if db.session.query(Reviewer.id).filter_by(email=email).first() is not None:
-        raise AccountError(f"An account for {email} already exists.")
+    if find_reviewer(email) is not None:
+        raise AccountError(f"An account for {email} already exists.", "email")
     reviewer = Reviewer(
         email=email,
         name=name.strip(),
         password_hash=hash_password(password),
         role=role,
-        session_token=secrets.token_hex(16),
+        active=True,
+        failed_logins=0,
+        session_token=new_session_token(),
+        queues=list(queues),
     )
     db.session.add(reviewer)
     db.session.flush()
     record_event(
         "account_created",
-        actor=actor,
-        actor_type="reviewer" if actor else "system",
-        data={"reviewer_id": reviewer.id, "email": email, "role": role},
+        **_actor_fields(actor),
+        data={
+            "reviewer_id": reviewer.id,
+            "email": email,
+            "role": role,
+            "queues": [q.slug for q in reviewer.queues],
+        },
     )
     return reviewer
 
@@ -80,8 +144,202 @@ def bootstrap_admin() -> tuple[str, str] | None:
     """On a database without reviewers, create an admin and return (email, password) once."""
     if db.session.query(Reviewer.id).first() is not None:
         return None
-    email = "admin@localhost"
-    password = secrets.token_urlsafe(18)
+    email = "admin@inl.example.gov"
+    password = generate_password()
     create_reviewer(email, "Administrator", password, role="admin")
     db.session.commit()
     return email, password
+
+
+def is_locked(reviewer: Reviewer, now: dt.datetime | None = None) -> bool:
+    """True while the reviewer's lockout period runs."""
+    return reviewer.locked_until is not None and reviewer.locked_until > (now or utcnow())
+
+
+def authenticate(email: str, password: str) -> Reviewer | None:
+    """Check a sign-in attempt; return the reviewer, or None whatever the reason.
+
+    Failed attempts count towards a lockout of LOCKOUT_PERIOD after MAX_FAILED_LOGINS; a locked
+    or deactivated account is refused even with the right password. The caller commits, and must
+    answer every refusal the same way so the answer never tells whether the e-mail exists.
+    """
+    reviewer = find_reviewer(email) if len(password) <= MAX_PASSWORD_LENGTH else None
+    if reviewer is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    now = utcnow()
+    correct = verify_password(reviewer.password_hash, password)
+    if is_locked(reviewer, now):
+        record_event(
+            "sign_in_refused",
+            actor_type="system",
+            actor_label=reviewer.email,
+            data={"reviewer_id": reviewer.id, "reason": "locked"},
+        )
+        return None
+    if not correct:
+        _count_failure(reviewer, now)
+        return None
+    if not reviewer.active:
+        record_event(
+            "sign_in_refused",
+            actor_type="system",
+            actor_label=reviewer.email,
+            data={"reviewer_id": reviewer.id, "reason": "deactivated"},
+        )
+        return None
+    if needs_rehash(reviewer.password_hash):
+        reviewer.password_hash = hash_password(password)
+    reviewer.failed_logins = 0
+    reviewer.locked_until = None
+    reviewer.last_login_at = now
+    record_event("signed_in", actor=reviewer, data={"reviewer_id": reviewer.id})
+    return reviewer
+
+
+def _count_failure(reviewer: Reviewer, now: dt.datetime) -> None:
+    if reviewer.locked_until is not None:
+        # A lockout that has run out starts a new count.
+        reviewer.locked_until = None
+        reviewer.failed_logins = 0
+    reviewer.failed_logins += 1
+    record_event(
+        "sign_in_failed",
+        actor_type="system",
+        actor_label=reviewer.email,
+        data={"reviewer_id": reviewer.id, "failed_logins": reviewer.failed_logins},
+    )
+    if reviewer.failed_logins >= MAX_FAILED_LOGINS:
+        reviewer.locked_until = now + LOCKOUT_PERIOD
+        record_event(
+            "account_locked",
+            actor_type="system",
+            actor_label=reviewer.email,
+            data={
+                "reviewer_id": reviewer.id,
+                "failed_logins": reviewer.failed_logins,
+                "locked_until": reviewer.locked_until.isoformat(),
+            },
+        )
+
+
+def sign_out(reviewer: Reviewer) -> None:
+    """End every session of the reviewer and audit it; the caller commits.
+
+    Sessions live in signed cookies, so rotating the token is the only way to make a copied
+    cookie worthless after sign-out; it signs the reviewer out on their other devices too.
+    """
+    reviewer.session_token = new_session_token()
+    record_event("signed_out", actor=reviewer, data={"reviewer_id": reviewer.id})
+
+
+def change_password(reviewer: Reviewer, current: str, new: str, confirm: str) -> None:
+    """Change the reviewer's own password and end their other sessions; the caller commits."""
+    if not verify_password(reviewer.password_hash, current):
+        raise AccountError("Your current password is not correct.", "current_password")
+    if new != confirm:
+        raise AccountError("The two new passwords do not match.", "confirm_password")
+    check_password_strength(new)
+    if verify_password(reviewer.password_hash, new):
+        raise AccountError("Choose a password that differs from your current one.", "new_password")
+    reviewer.password_hash = hash_password(new)
+    reviewer.password_changed_at = utcnow()
+    reviewer.session_token = new_session_token()
+    record_event("password_changed", actor=reviewer, data={"reviewer_id": reviewer.id})
+
+
+def reset_password(reviewer: Reviewer, actor: Reviewer | None = None) -> str:
+    """Give the reviewer a new one-time password (returned once) and end their sessions."""
+    password = generate_password()
+    reviewer.password_hash = hash_password(password)
+    reviewer.password_changed_at = utcnow()
+    reviewer.session_token = new_session_token()
+    reviewer.failed_logins = 0
+    reviewer.locked_until = None
+    record_event("password_reset", **_actor_fields(actor), data={"reviewer_id": reviewer.id})
+    return password
+
+
+def _other_active_admins(reviewer: Reviewer) -> int:
+    return (
+        db.session.query(Reviewer.id)
+        .filter(Reviewer.role == "admin", Reviewer.active.is_(True), Reviewer.id != reviewer.id)
+        .count()
+    )
+
+
+def set_role(reviewer: Reviewer, role: str, actor: Reviewer | None = None) -> None:
+    """Change the reviewer's role; the last active admin keeps theirs."""
+    if role not in ROLES:
+        raise AccountError(f"The role must be one of: {', '.join(ROLES)}.", "role")
+    if role == reviewer.role:
+        return
+    if actor is not None and actor.id == reviewer.id:
+        raise AccountError("You cannot change your own role: ask another admin.", "role")
+    if reviewer.role == "admin" and reviewer.active and _other_active_admins(reviewer) == 0:
+        raise AccountError("This is the last active admin: make another admin first.", "role")
+    old = reviewer.role
+    reviewer.role = role
+    record_event(
+        "role_changed",
+        **_actor_fields(actor),
+        data={"reviewer_id": reviewer.id, "email": reviewer.email, "from": old, "to": role},
+    )
+
+
+def set_queues(reviewer: Reviewer, queues: list[Queue], actor: Reviewer | None = None) -> None:
+    """Replace the reviewer's queue membership."""
+    old = sorted(q.slug for q in reviewer.queues)
+    new = sorted(q.slug for q in queues)
+    if old == new:
+        return
+    reviewer.queues = list(queues)
+    record_event(
+        "queues_changed",
+        **_actor_fields(actor),
+        data={"reviewer_id": reviewer.id, "email": reviewer.email, "from": old, "to": new},
+    )
+
+
+def deactivate(reviewer: Reviewer, actor: Reviewer | None = None) -> None:
+    """Deactivate the account and end its sessions; the last active admin stays."""
+    if not reviewer.active:
+        return
+    if actor is not None and actor.id == reviewer.id:
+        raise AccountError("You cannot deactivate your own account.", "account")
+    if reviewer.role == "admin" and _other_active_admins(reviewer) == 0:
+        raise AccountError("This is the last active admin: make another admin first.", "account")
+    reviewer.active = False
+    reviewer.session_token = new_session_token()
+    record_event(
+        "account_deactivated",
+        **_actor_fields(actor),
+        data={"reviewer_id": reviewer.id, "email": reviewer.email},
+    )
+
+
+def reactivate(reviewer: Reviewer, actor: Reviewer | None = None) -> None:
+    """Let a deactivated reviewer sign in again."""
+    if reviewer.active:
+        return
+    reviewer.active = True
+    reviewer.failed_logins = 0
+    reviewer.locked_until = None
+    record_event(
+        "account_reactivated",
+        **_actor_fields(actor),
+        data={"reviewer_id": reviewer.id, "email": reviewer.email},
+    )
+
+
+def unlock(reviewer: Reviewer, actor: Reviewer | None = None) -> None:
+    """End a lockout early and reset the failed-attempt count."""
+    if reviewer.locked_until is None and reviewer.failed_logins == 0:
+        return
+    reviewer.locked_until = None
+    reviewer.failed_logins = 0
+    record_event(
+        "account_unlocked",
+        **_actor_fields(actor),
+        data={"reviewer_id": reviewer.id, "email": reviewer.email},
+    )

@@ -1,0 +1,344 @@
+"""Administration for admins: reviewer accounts (roles, queues, access) and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import DateField, EmailField, RadioField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from donations_app.extensions import db
+from donations_app.models import AuditEvent, Offer, Queue, Reviewer
+from donations_app.review import bp
+from donations_app.review.access import admin_required
+from donations_app.services import accounts
+
+AUDIT_PAGE_SIZE = 50
+ROLE_CHOICES = [
+    SelectChoice("reviewer", "Reviewer: works the queues they belong to"),
+    SelectChoice("lead", "Lead: also assigns offers and sees reports"),
+    SelectChoice("admin", "Admin: also manages accounts and reads the audit log"),
+]
+
+
+class QueueCheckboxes(SelectMultipleField):
+    """A list of checkboxes, one per queue."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _queue_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(q.slug, q.name)
+        for q in db.session.query(Queue).order_by(Queue.position, Queue.id)
+    ]
+
+
+class NewAccountForm(FlaskForm):
+    """A new reviewer account; the password is generated and shown once."""
+
+    name = StringField(
+        "Full name",
+        validators=[
+            InputRequired("Enter the reviewer's full name."),
+            Length(max=120, message="Enter a name of 120 characters or fewer."),
+        ],
+    )
+    email = EmailField(
+        "E-mail address",
+        validators=[
+            InputRequired("Enter an e-mail address, like name@state.gov."),
+            Length(max=254, message="Enter an e-mail address of 254 characters or fewer."),
+            Email("Enter an e-mail address in the right format, like name@state.gov."),
+        ],
+    )
+    role = RadioField(
+        "Role", choices=ROLE_CHOICES, default="reviewer", validators=[InputRequired("Pick a role.")]
+    )
+    queues = QueueCheckboxes("Queues", validators=[Optional()])
+
+
+class RoleForm(FlaskForm):
+    """A reviewer's role."""
+
+    role = RadioField("Role", choices=ROLE_CHOICES, validators=[InputRequired("Pick a role.")])
+
+
+class QueuesForm(FlaskForm):
+    """A reviewer's queue membership."""
+
+    queues = QueueCheckboxes("Queues", validators=[Optional()])
+
+
+class ConfirmForm(FlaskForm):
+    """A button with a CSRF token (deactivate, reactivate, unlock, reset password)."""
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters of the audit log, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    reference = StringField("Offer reference", validators=[Optional(), Length(max=20)])
+    action = StringField("Action", validators=[Optional(), Length(max=50)])
+    actor = StringField("Actor e-mail", validators=[Optional(), Length(max=254)])
+    date_from = DateField(
+        "From date",
+        validators=[Optional()],
+        format="%Y-%m-%d",
+        description="For example, 2026-01-31",
+    )
+    date_to = DateField(
+        "To date", validators=[Optional()], format="%Y-%m-%d", description="For example, 2026-01-31"
+    )
+
+    def validate_date_to(self, field: DateField) -> None:
+        """The range must not end before it starts."""
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The to date must be the same as or after the from date.")
+
+
+def _reviewer_or_404(reviewer_id: int) -> Reviewer:
+    reviewer = db.session.get(Reviewer, reviewer_id)
+    if reviewer is None:
+        abort(404)
+    return reviewer
+
+
+def _actor() -> Reviewer:
+    return current_user._get_current_object()
+
+
+@bp.get("/admin/accounts")
+@admin_required
+def admin_accounts() -> str:
+    """Every reviewer account with its role, queues and state."""
+    reviewers = db.session.query(Reviewer).order_by(Reviewer.active.desc(), Reviewer.email).all()
+    return render_template(
+        "review/admin/accounts.html",
+        reviewers=reviewers,
+        now=accounts.utcnow(),
+        is_locked=accounts.is_locked,
+    )
+
+
+@bp.route("/admin/accounts/new", methods=["GET", "POST"])
+@admin_required
+def admin_account_new() -> tuple[str, int] | str:
+    """Create an account; the generated one-time password is shown once, on this response."""
+    form = NewAccountForm()
+    form.queues.choices = _queue_choices()
+    if form.validate_on_submit():
+        password = accounts.generate_password()
+        try:
+            reviewer = accounts.create_reviewer(
+                form.email.data or "",
+                form.name.data or "",
+                password,
+                role=form.role.data,
+                actor=_actor(),
+                queues=accounts.queues_by_slug(form.queues.data or []),
+            )
+        except accounts.AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field or "email").errors = [str(error)]
+        else:
+            db.session.commit()
+            return render_template(
+                "review/admin/password_shown.html",
+                reviewer=reviewer,
+                password=password,
+                heading="Account created",
+            )
+    status = 400 if form.errors else 200
+    return (
+        render_template(
+            "review/admin/account_new.html", form=form, form_has_errors=bool(form.errors)
+        ),
+        status,
+    )
+
+
+def _render_account(
+    reviewer: Reviewer,
+    role_form: RoleForm | None = None,
+    queues_form: QueuesForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    if role_form is None:
+        role_form = RoleForm(formdata=None, role=reviewer.role)
+    if queues_form is None:
+        queues_form = QueuesForm(formdata=None, queues=[q.slug for q in reviewer.queues])
+        queues_form.queues.choices = _queue_choices()
+    errors = bool(role_form.errors or queues_form.errors)
+    return (
+        render_template(
+            "review/admin/account.html",
+            reviewer=reviewer,
+            role_form=role_form,
+            queues_form=queues_form,
+            action_form=ConfirmForm(),
+            locked=accounts.is_locked(reviewer),
+            is_self=reviewer.id == current_user.id,
+            form_has_errors=errors,
+        ),
+        status,
+    )
+
+
+@bp.get("/admin/accounts/<int:reviewer_id>")
+@admin_required
+def admin_account(reviewer_id: int) -> tuple[str, int]:
+    """One account: its role, queues and the actions an admin can take."""
+    return _render_account(_reviewer_or_404(reviewer_id))
+
+
+@bp.post("/admin/accounts/<int:reviewer_id>/role")
+@admin_required
+def admin_account_role(reviewer_id: int) -> Response | tuple[str, int]:
+    """Change an account's role."""
+    reviewer = _reviewer_or_404(reviewer_id)
+    form = RoleForm()
+    if form.validate():
+        try:
+            accounts.set_role(reviewer, form.role.data, actor=_actor())
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.role.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(f"{reviewer.email} is now a {reviewer.role}.", "success")
+            return redirect(url_for("review.admin_account", reviewer_id=reviewer.id))
+    return _render_account(reviewer, role_form=form, status=400)
+
+
+@bp.post("/admin/accounts/<int:reviewer_id>/queues")
+@admin_required
+def admin_account_queues(reviewer_id: int) -> Response | tuple[str, int]:
+    """Replace an account's queue membership."""
+    reviewer = _reviewer_or_404(reviewer_id)
+    form = QueuesForm()
+    form.queues.choices = _queue_choices()
+    if form.validate():
+        accounts.set_queues(reviewer, accounts.queues_by_slug(form.queues.data or []), _actor())
+        db.session.commit()
+        flash(f"Queue membership of {reviewer.email} saved.", "success")
+        return redirect(url_for("review.admin_account", reviewer_id=reviewer.id))
+    return _render_account(reviewer, queues_form=form, status=400)
+
+
+def _account_action(reviewer_id: int, action: Any, done: str) -> Response:
+    reviewer = _reviewer_or_404(reviewer_id)
+    if not ConfirmForm().validate():
+        abort(400)
+    try:
+        action(reviewer, actor=_actor())
+    except accounts.AccountError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(done.format(email=reviewer.email), "success")
+    return redirect(url_for("review.admin_account", reviewer_id=reviewer.id))
+
+
+@bp.post("/admin/accounts/<int:reviewer_id>/deactivate")
+@admin_required
+def admin_account_deactivate(reviewer_id: int) -> Response:
+    """Deactivate an account: its sessions end and it can no longer sign in."""
+    return _account_action(reviewer_id, accounts.deactivate, "{email} is deactivated.")
+
+
+@bp.post("/admin/accounts/<int:reviewer_id>/reactivate")
+@admin_required
+def admin_account_reactivate(reviewer_id: int) -> Response:
+    """Let a deactivated account sign in again."""
+    return _account_action(reviewer_id, accounts.reactivate, "{email} can sign in again.")
+
+
+@bp.post("/admin/accounts/<int:reviewer_id>/unlock")
+@admin_required
+def admin_account_unlock(reviewer_id: int) -> Response:
+    """End a lockout after too many wrong passwords."""
+    return _account_action(reviewer_id, accounts.unlock, "{email} is unlocked.")
+
+
+@bp.post("/admin/accounts/<int:reviewer_id>/password")
+@admin_required
+def admin_account_password(reviewer_id: int) -> str:
+    """Give the account a new one-time password, shown once, and end its sessions."""
+    reviewer = _reviewer_or_404(reviewer_id)
+    if not ConfirmForm().validate():
+        abort(400)
+    password = accounts.reset_password(reviewer, actor=_actor())
+    db.session.commit()
+    return render_template(
+        "review/admin/password_shown.html",
+        reviewer=reviewer,
+        password=password,
+        heading="New password set",
+    )
+
+
+def _audit_query(form: AuditFilterForm) -> sa.Select:
+    query = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    if form.reference.data:
+        query = query.join(Offer, AuditEvent.offer_id == Offer.id).where(
+            Offer.reference == form.reference.data.strip().upper()
+        )
+    if form.action.data:
+        query = query.where(AuditEvent.action == form.action.data.strip())
+    if form.actor.data:
+        query = query.where(AuditEvent.actor_label == form.actor.data.strip().lower())
+    if form.date_from.data:
+        start = dt.datetime.combine(form.date_from.data, dt.time.min, tzinfo=dt.UTC)
+        query = query.where(AuditEvent.created_at >= start)
+    if form.date_to.data:
+        end = dt.datetime.combine(form.date_to.data + dt.timedelta(days=1), dt.time.min, dt.UTC)
+        query = query.where(AuditEvent.created_at < end)
+    return query
+
+
+@bp.get("/admin/audit")
+@admin_required
+def admin_audit() -> tuple[str, int]:
+    """The audit log, newest first, filtered by offer, action, actor and dates (read-only)."""
+    form = AuditFilterForm(request.args)
+    page = request.args.get("page", "1")
+    page_number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    events: list[AuditEvent] = []
+    has_next = False
+    if form.validate():
+        offset = (page_number - 1) * AUDIT_PAGE_SIZE
+        rows = db.session.scalars(
+            _audit_query(form).offset(offset).limit(AUDIT_PAGE_SIZE + 1)
+        ).all()
+        has_next = len(rows) > AUDIT_PAGE_SIZE
+        events = list(rows[:AUDIT_PAGE_SIZE])
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)
+    ).all()
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return (
+        render_template(
+            "review/admin/audit.html",
+            form=form,
+            events=events,
+            actions=actions,
+            page=page_number,
+            has_next=has_next,
+            filters=filters,
+            form_has_errors=bool(form.errors),
+        ),
+        400 if form.errors else 200,
+    )

@@ -1,0 +1,383 @@
+"""Finding offers for reviewers: filters from the URL, sorting and pagination, as SQL.
+
+The offer list, its CSV export and the benchmark all build their query here, so they agree on
+what a filter means. Every filter is validated: a bad value is reported and ignored, never sent
+to the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm
+
+from donations_app.extensions import db
+from donations_app.models import Evaluation, Finding, Item, Offer, Queue, Reviewer
+from donations_app.models.vocabulary import OFFER_OUTCOMES, OFFER_STATUSES, RECIPIENTS
+
+PAGE_SIZES = (25, 50, 100)
+SORTS = {
+    "submitted": Offer.submitted_at,
+    "reference": Offer.reference,
+    "agency": Offer.agency_name,
+    "status": Offer.status,
+    "value": Offer.total_value_usd,
+}
+SORT_LABELS = {
+    "submitted": "Submitted",
+    "reference": "Reference",
+    "agency": "Agency",
+    "status": "Status",
+    "value": "Total value",
+}
+DIRECTIONS = ("asc", "desc")
+MAX_TEXT = 100
+
+
+@dataclass(frozen=True)
+class OfferFilters:
+    """What the reviewer asked for: every field optional; sort, direction and page validated."""
+
+    queue: str | None = None
+    status: str | None = None
+    outcome: str | None = None
+    recipient: str | None = None
+    category: str | None = None
+    rule: str | None = None
+    state: str | None = None
+    agency: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    text: str | None = None
+    sort: str = "submitted"
+    direction: str = "desc"
+    page: int = 1
+    per_page: int = 25
+
+    def query_args(self, **changes: Any) -> dict[str, str]:
+        """The URL query string that reproduces these filters (with `changes` applied)."""
+        chosen = replace(self, **changes)
+        args = {
+            "queue": chosen.queue,
+            "status": chosen.status,
+            "outcome": chosen.outcome,
+            "recipient": chosen.recipient,
+            "category": chosen.category,
+            "rule": chosen.rule,
+            "state": chosen.state,
+            "agency": chosen.agency,
+            "from": chosen.date_from.isoformat() if chosen.date_from else None,
+            "to": chosen.date_to.isoformat() if chosen.date_to else None,
+            "q": chosen.text,
+            "sort": chosen.sort if chosen.sort != "submitted" else None,
+            "dir": chosen.direction if chosen.direction != "desc" else None,
+            "page": str(chosen.page) if chosen.page != 1 else None,
+            "per_page": str(chosen.per_page) if chosen.per_page != 25 else None,
+        }
+        return {key: value for key, value in args.items() if value}
+
+    @property
+    def active(self) -> bool:
+        """True when at least one filter (not sort or page) narrows the list."""
+        return any(
+            (
+                self.queue,
+                self.status,
+                self.outcome,
+                self.recipient,
+                self.category,
+                self.rule,
+                self.state,
+                self.agency,
+                self.date_from,
+                self.date_to,
+                self.text,
+            )
+        )
+
+
+@dataclass
+class FilterChoices:
+    """The values a filter may take, for validation and for the form's select lists."""
+
+    queues: dict[str, str]
+    categories: dict[str, str]
+    rules: list[str]
+    states: dict[str, str]
+    statuses: tuple[str, ...] = OFFER_STATUSES
+    outcomes: tuple[str, ...] = OFFER_OUTCOMES
+    recipients: tuple[str, ...] = RECIPIENTS
+
+
+@dataclass
+class OfferPage:
+    """One page of the filtered list, with the total number of matching offers."""
+
+    rows: list[sa.Row]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """The number of pages (at least one, so an empty list still has page 1)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first_index(self) -> int:
+        """The 1-based position of the first row shown (0 when nothing matches)."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last_index(self) -> int:
+        """The 1-based position of the last row shown."""
+        return (self.page - 1) * self.per_page + len(self.rows)
+
+
+def filter_choices(ruleset: Any) -> FilterChoices:
+    """The valid filter values: the queues, the catalog's categories, the active rule ids."""
+    queues = {
+        slug: name
+        for slug, name in db.session.execute(
+            sa.select(Queue.slug, Queue.name).order_by(Queue.position, Queue.id)
+        )
+    }
+    categories = {category.id: category.label for category in ruleset.catalog.categories}
+    rules = sorted(rule.id for rule in ruleset.rules)
+    states = dict(ruleset.catalog.enums["state"])
+    return FilterChoices(queues=queues, categories=categories, rules=rules, states=states)
+
+
+def _text(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _date(args: Mapping[str, str], key: str, label: str, errors: dict[str, str]) -> dt.date | None:
+    raw = _text(args.get(key))
+    if raw is None:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        errors[key] = f"{label} must be a date like 2026-03-31; the filter was ignored."
+        return None
+
+
+def parse_filters(
+    args: Mapping[str, str], choices: FilterChoices
+) -> tuple[OfferFilters, dict[str, str]]:
+    """Read filters from a query string; return them and a message per bad field (ignored)."""
+    errors: dict[str, str] = {}
+
+    def pick(key: str, allowed: Any, label: str) -> str | None:
+        raw = _text(args.get(key))
+        if raw is None:
+            return None
+        if raw not in allowed:
+            errors[key] = f"{label} '{raw[:MAX_TEXT]}' is not one we know; the filter was ignored."
+            return None
+        return raw
+
+    state = _text(args.get("state"))
+    if state is not None:
+        state = state.upper()
+        if state not in choices.states:
+            errors["state"] = "State must be a two-letter USPS code such as IL; it was ignored."
+            state = None
+
+    texts: dict[str, str | None] = {}
+    for key, label in (("agency", "Agency"), ("q", "Search text")):
+        texts[key] = _text(args.get(key))
+        if texts[key] is not None and len(texts[key]) > MAX_TEXT:
+            errors[key] = f"{label} must be {MAX_TEXT} characters or fewer; it was ignored."
+            texts[key] = None
+
+    date_from = _date(args, "from", "Submitted from", errors)
+    date_to = _date(args, "to", "Submitted to", errors)
+    if date_from and date_to and date_from > date_to:
+        errors["to"] = "Submitted to must be on or after Submitted from; the dates were ignored."
+        date_from = date_to = None
+
+    sort = _text(args.get("sort")) or "submitted"
+    if sort not in SORTS:
+        errors["sort"] = "That sort order is not available; the list is sorted by submission date."
+        sort = "submitted"
+    direction = _text(args.get("dir")) or "desc"
+    if direction not in DIRECTIONS:
+        errors["dir"] = "Sort direction must be asc or desc; newest first was used."
+        direction = "desc"
+
+    per_page = 25
+    raw_size = _text(args.get("per_page"))
+    if raw_size is not None:
+        if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
+            per_page = int(raw_size)
+        else:
+            errors["per_page"] = "Offers per page must be 25, 50 or 100; 25 was used."
+    page = 1
+    raw_page = _text(args.get("page"))
+    if raw_page is not None:
+        if raw_page.isdigit() and 1 <= int(raw_page) <= 1_000_000:
+            page = int(raw_page)
+        else:
+            errors["page"] = "The page number must be a whole number from 1; page 1 is shown."
+
+    filters = OfferFilters(
+        queue=pick("queue", choices.queues, "Queue"),
+        status=pick("status", choices.statuses, "Status"),
+        outcome=pick("outcome", choices.outcomes, "Outcome"),
+        recipient=pick("recipient", choices.recipients, "Recipient"),
+        category=pick("category", choices.categories, "Category"),
+        rule=pick("rule", choices.rules, "Rule"),
+        state=state,
+        agency=texts["agency"],
+        date_from=date_from,
+        date_to=date_to,
+        text=texts["q"],
+        sort=sort,
+        direction=direction,
+        page=page,
+        per_page=per_page,
+    )
+    return filters, errors
+
+
+def _contains(column: Any, text: str) -> Any:
+    """Case-insensitive substring match with the user's % and _ taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def filter_conditions(filters: OfferFilters) -> list[Any]:
+    """The WHERE conditions on offers for the given filters."""
+    conditions: list[Any] = []
+    if filters.queue:
+        queue_id = sa.select(Queue.id).where(Queue.slug == filters.queue).scalar_subquery()
+        conditions.append(Offer.queue_id == queue_id)
+    if filters.status:
+        conditions.append(Offer.status == filters.status)
+    if filters.outcome:
+        conditions.append(Offer.outcome == filters.outcome)
+    if filters.recipient:
+        conditions.append(Offer.recipient == filters.recipient)
+    if filters.state:
+        conditions.append(Offer.agency_state == filters.state)
+    if filters.agency:
+        conditions.append(_contains(Offer.agency_name, filters.agency))
+    if filters.date_from:
+        conditions.append(Offer.submitted_at >= _start_of(filters.date_from))
+    if filters.date_to:
+        conditions.append(Offer.submitted_at < _start_of(filters.date_to + dt.timedelta(days=1)))
+    if filters.category:
+        conditions.append(
+            sa.exists().where(Item.offer_id == Offer.id, Item.category == filters.category)
+        )
+    if filters.rule:
+        # The latest evaluation is the one no newer evaluation of the same offer follows.
+        newer = sa.orm.aliased(Evaluation)
+        fired = (
+            sa.select(Evaluation.offer_id)
+            .join(Finding, Finding.evaluation_id == Evaluation.id)
+            .where(
+                Finding.rule_id == filters.rule,
+                ~sa.exists().where(newer.offer_id == Evaluation.offer_id, newer.id > Evaluation.id),
+            )
+        )
+        conditions.append(Offer.id.in_(fired))
+    if filters.text:
+        # One pass over the item lines (not one probe per offer): LIKE '%...%' cannot use an index.
+        described = Offer.id.in_(
+            sa.select(Item.offer_id).where(_contains(Item.description, filters.text))
+        )
+        conditions.append(sa.or_(_contains(Offer.agency_name, filters.text), described))
+    return conditions
+
+
+def _order_by(filters: OfferFilters) -> list[Any]:
+    column = SORTS[filters.sort]
+    key = column.asc() if filters.direction == "asc" else column.desc()
+    if filters.sort == "value":
+        # Offers without a value come after those with one either way, on both databases.
+        key = key.nulls_last()
+    tie_break = Offer.id.asc() if filters.direction == "asc" else Offer.id.desc()
+    return [key, tie_break]
+
+
+def list_statement(filters: OfferFilters, limit: int | None = None, offset: int = 0) -> sa.Select:
+    """SELECT the list's columns for the filters, sorted: one query, no N+1.
+
+    With a limit, the page's offer ids are found first and only those rows are joined and
+    given an item count, so a deep page does not count the items of every skipped offer.
+    """
+    conditions = filter_conditions(filters)
+    order = _order_by(filters)
+    items_count = (
+        sa.select(sa.func.count(Item.id))
+        .where(Item.offer_id == Offer.id)
+        .correlate(Offer)
+        .scalar_subquery()
+    )
+    statement = (
+        sa.select(
+            Offer.id,
+            Offer.reference,
+            Offer.agency_name,
+            Offer.agency_state,
+            Offer.recipient,
+            Offer.status,
+            Offer.outcome,
+            Offer.total_value_usd,
+            Offer.submitted_at,
+            Queue.slug.label("queue_slug"),
+            Queue.name.label("queue_name"),
+            Reviewer.name.label("assignee_name"),
+            items_count.label("items_count"),
+        )
+        .outerjoin(Queue, Queue.id == Offer.queue_id)
+        .outerjoin(Reviewer, Reviewer.id == Offer.assignee_id)
+        .order_by(*order)
+    )
+    if limit is None:
+        return statement.where(*conditions)
+    page_ids = (
+        sa.select(Offer.id).where(*conditions).order_by(*order).limit(limit).offset(offset)
+    ).subquery()
+    return statement.join(page_ids, page_ids.c.id == Offer.id)
+
+
+def count_offers(filters: OfferFilters) -> int:
+    """How many offers match the filters."""
+    statement = sa.select(sa.func.count()).select_from(Offer).where(*filter_conditions(filters))
+    return db.session.execute(statement).scalar_one()
+
+
+def list_offers(filters: OfferFilters) -> OfferPage:
+    """One page of matching offers; a page past the end shows the last page."""
+    total = count_offers(filters)
+    pages = max(1, math.ceil(total / filters.per_page))
+    page = min(filters.page, pages)
+    statement = list_statement(filters, filters.per_page, (page - 1) * filters.per_page)
+    rows = list(db.session.execute(statement))
+    return OfferPage(rows=rows, total=total, page=page, per_page=filters.per_page)
+
+
+def iter_offers(filters: OfferFilters, batch_size: int = 1000) -> Iterator[sa.Row]:
+    """Every matching offer in list order, fetched in batches (for the CSV export)."""
+    statement = list_statement(filters).execution_options(yield_per=batch_size)
+    yield from db.session.execute(statement)
+
+
+def format_value(value: Decimal | None) -> str:
+    """A dollar amount for display, or an empty string when the offer gave no values."""
+    return "" if value is None else f"${value:,.2f}"

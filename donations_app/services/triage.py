@@ -1,0 +1,522 @@
+"""Reviewer triage: claim, assign, release, decide items, request info, reroute, add notes.
+
+Each public function is one transaction: it checks the version of the offer (and items) the
+reviewer saw, changes the rows, writes the audit trail and queues the e-mail, then commits. A stale
+version, or a concurrent commit caught by SQLAlchemy's version counter (StaleDataError), writes
+nothing of the late change; a separate small transaction then audits the refused attempt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from sqlalchemy.orm.exc import StaleDataError
+
+from donations_app.extensions import db
+from donations_app.models import AuditEvent, Item, ItemDecision, Note, Offer, Queue, Reviewer
+from donations_app.models.base import utcnow
+from donations_app.models.vocabulary import ITEM_DECISIONS
+from donations_app.services.audit import record_event
+from donations_app.services.notify import enqueue_mail
+from donations_app.services.offers import status_url
+from donations_app.services.workflow import TransitionError, decided_status, transition
+
+MAX_REASON_LENGTH = 2000
+MAX_NOTE_LENGTH = 5000
+
+
+class TriageError(Exception):
+    """An action refused because of the offer's state (HTTP 409); nothing was written."""
+
+    status = 409
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class TriageRefused(TriageError):
+    """The reviewer may not take this action on this offer (HTTP 403)."""
+
+    status = 403
+
+
+class TriageInvalid(TriageError):
+    """The submitted values are not acceptable; `errors` maps form fields to messages (HTTP 400)."""
+
+    status = 400
+
+
+class TriageConflict(TriageError):
+    """Someone changed the offer since the reviewer loaded it; `changes` says what changed."""
+
+    def __init__(self, message: str, changes: list[str], unsaved: list[str]) -> None:
+        super().__init__(message)
+        self.changes = changes
+        self.unsaved = unsaved
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    """One item decision as a reviewer submitted it, with the item version they saw."""
+
+    item_id: int
+    decision: str
+    reason: str
+    item_version: int
+
+
+def reviewer_label(reviewer: Reviewer | None) -> str:
+    """How a reviewer is named on pages and in conflict messages."""
+    if reviewer is None:
+        return "nobody"
+    return f"{reviewer.name} ({reviewer.email})"
+
+
+def format_time(moment: dt.datetime | None) -> str:
+    """A timestamp as reviewers read it: UTC, to the second."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else ""
+
+
+def offer_link(offer: Offer) -> str:
+    """The absolute link to the reviewer's offer page (PUBLIC_BASE_URL, when set, is its base)."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        adapter = current_app.url_map.bind("localhost")
+        return base.rstrip("/") + adapter.build("review.offer", {"reference": offer.reference})
+    return url_for("review.offer", reference=offer.reference, _external=True)
+
+
+def claim(offer: Offer, actor: Reviewer, *, offer_version: int) -> None:
+    """Take a queued offer for review: status in_review, assignee the actor."""
+
+    def change() -> None:
+        _require_status(offer, ("queued",), "Only a queued offer can be claimed.")
+        offer.assignee_id = actor.id
+        transition(offer, "in_review", action="claimed", actor=actor, visible_to_donor=True)
+
+    _run("claim", offer, actor, offer_version, change)
+
+
+def assign(offer: Offer, actor: Reviewer, assignee_id: int | None, *, offer_version: int) -> None:
+    """A lead gives the offer to a reviewer, who is e-mailed; a queued offer goes in_review."""
+    if not actor.is_lead:
+        raise TriageRefused("Only a lead can assign offers to reviewers.")
+    assignee = db.session.get(Reviewer, assignee_id) if assignee_id else None
+    if assignee is None or not assignee.active:
+        raise TriageInvalid(
+            "Choose an active reviewer to assign.", {"assignee": "Choose an active reviewer."}
+        )
+
+    def change() -> None:
+        _require_status(
+            offer, ("queued", "in_review"), "Only a queued or claimed offer can be assigned."
+        )
+        if offer.assignee_id == assignee.id:
+            raise TriageInvalid(
+                f"{reviewer_label(assignee)} already has this offer.",
+                {"assignee": "Choose a different reviewer."},
+            )
+        previous = offer.assignee
+        offer.assignee_id = assignee.id
+        transition(
+            offer,
+            "in_review",
+            action="assigned",
+            actor=actor,
+            data={
+                "assignee_id": assignee.id,
+                "assignee": assignee.email,
+                "previous_assignee": previous.email if previous else None,
+            },
+            visible_to_donor=False,
+        )
+        if assignee.id != actor.id:
+            enqueue_mail(
+                "reviewer_assigned",
+                assignee.email,
+                "reviewer_assigned",
+                offer=offer,
+                reviewer=assignee,
+                assigned_by=actor,
+                offer_link=offer_link(offer),
+            )
+
+    _run("assign", offer, actor, offer_version, change)
+
+
+def release(offer: Offer, actor: Reviewer, *, offer_version: int) -> None:
+    """Give a claimed offer back to its queue (the assignee or a lead)."""
+
+    def change() -> None:
+        _require_status(offer, ("in_review",), "Only an offer in review can be released.")
+        _require_assignee_or_lead(offer, actor, "release")
+        previous = offer.assignee
+        offer.assignee_id = None
+        transition(
+            offer,
+            "queued",
+            action="released",
+            actor=actor,
+            data={"previous_assignee": previous.email if previous else None},
+            visible_to_donor=False,
+        )
+
+    _run("release", offer, actor, offer_version, change)
+
+
+def decide_item(
+    offer: Offer,
+    actor: Reviewer,
+    item_id: int,
+    decision: str,
+    reason: str = "",
+    *,
+    offer_version: int,
+    item_version: int,
+) -> None:
+    """Approve or decline one item (see decide_items)."""
+    decide_items(
+        offer,
+        actor,
+        [DecisionInput(item_id, decision, reason, item_version)],
+        offer_version=offer_version,
+    )
+
+
+def decide_items(
+    offer: Offer,
+    actor: Reviewer,
+    decisions: Iterable[DecisionInput],
+    *,
+    offer_version: int,
+    seen_items: dict[int, int] | None = None,
+) -> None:
+    """Record item decisions; when every reviewable item is decided the offer status follows.
+
+    `seen_items` (item id -> version shown) lets a conflict message name every item that changed.
+    """
+    decisions = list(decisions)
+    items = {item.id: item for item in offer.items}
+    _check_decisions(items, decisions)
+    seen = dict(seen_items or {}) | {d.item_id: d.item_version for d in decisions}
+    unsaved = [
+        f"Item {items[d.item_id].position + 1}: {d.decision}"
+        + (f" ({d.reason.strip()})" if d.reason.strip() else "")
+        for d in decisions
+    ]
+
+    def change() -> None:
+        _require_status(
+            offer,
+            ("in_review",),
+            "Claim the offer before deciding its items (it is not in review).",
+        )
+        _require_assignee_or_lead(offer, actor, "decide items of")
+        for submitted in decisions:
+            item = items[submitted.item_id]
+            if item.version != submitted.item_version:
+                raise _StaleVersion
+            _apply_decision(offer, item, actor, submitted)
+        # Touch the offer so that two decisions on one offer serialize on its version counter.
+        offer.updated_at = utcnow()
+        reviewable = [item for item in offer.items if item.outcome != "reject"]
+        status = decided_status([item.decision for item in reviewable])
+        if status is not None:
+            transition(offer, status, action="decided", actor=actor, visible_to_donor=True)
+            enqueue_mail(
+                "item_decisions",
+                offer.contact_email,
+                "item_decisions",
+                offer=offer,
+                items=offer.items,
+                status_link=status_url(offer),
+            )
+
+    _run("decision", offer, actor, offer_version, change, seen_items=seen, unsaved=unsaved)
+
+
+def request_info(offer: Offer, actor: Reviewer, message: str, *, offer_version: int) -> None:
+    """Ask the donor for more information: status needs_info and an e-mail with the status link."""
+    message = (message or "").strip()
+    if not message:
+        raise TriageInvalid(
+            "Write what the donor needs to send.",
+            {"info_message": "Enter the question for the donor."},
+        )
+    if len(message) > MAX_REASON_LENGTH:
+        raise TriageInvalid(
+            "The question is too long.",
+            {"info_message": f"Keep the question under {MAX_REASON_LENGTH} characters."},
+        )
+
+    def change() -> None:
+        _require_status(
+            offer,
+            ("queued", "in_review"),
+            "Only a queued or claimed offer can go back to the donor.",
+        )
+        if offer.status == "in_review":
+            _require_assignee_or_lead(offer, actor, "request information on")
+        previous = offer.assignee
+        offer.assignee_id = None
+        transition(
+            offer,
+            "needs_info",
+            action="info_requested",
+            actor=actor,
+            reason=message,
+            data={"previous_assignee": previous.email if previous else None},
+            visible_to_donor=True,
+        )
+        enqueue_mail(
+            "info_requested",
+            offer.contact_email,
+            "info_requested",
+            offer=offer,
+            message=message,
+            status_link=status_url(offer),
+        )
+
+    _run("info_request", offer, actor, offer_version, change)
+
+
+def reroute(
+    offer: Offer, actor: Reviewer, queue_slug: str, reason: str, *, offer_version: int
+) -> None:
+    """Move the offer to another queue with a reason; it waits there unclaimed."""
+    reason = (reason or "").strip()
+    errors: dict[str, str] = {}
+    queue = db.session.scalar(sa.select(Queue).filter_by(slug=queue_slug or ""))
+    if queue is None:
+        errors["queue"] = "Choose the queue to move the offer to."
+    elif queue.id == offer.queue_id:
+        errors["queue"] = "The offer is already in this queue; choose another one."
+    if not reason:
+        errors["reroute_reason"] = "Enter why the offer moves to another queue."
+    elif len(reason) > MAX_REASON_LENGTH:
+        errors["reroute_reason"] = f"Keep the reason under {MAX_REASON_LENGTH} characters."
+    if errors:
+        raise TriageInvalid("The offer was not moved.", errors)
+    assert queue is not None
+
+    def change() -> None:
+        _require_status(
+            offer, ("queued", "in_review"), "Only a queued or claimed offer can be moved."
+        )
+        if offer.status == "in_review":
+            _require_assignee_or_lead(offer, actor, "move")
+        previous_queue = offer.queue
+        previous_assignee = offer.assignee
+        offer.queue_id = queue.id
+        offer.assignee_id = None
+        transition(
+            offer,
+            "queued",
+            action="rerouted",
+            actor=actor,
+            reason=reason,
+            data={
+                "from_queue": previous_queue.slug if previous_queue else None,
+                "to_queue": queue.slug,
+                "previous_assignee": previous_assignee.email if previous_assignee else None,
+            },
+            visible_to_donor=False,
+        )
+
+    _run("reroute", offer, actor, offer_version, change)
+
+
+def add_note(offer: Offer, actor: Reviewer, body: str) -> Note:
+    """Add an internal note (INL staff only); notes are append-only, so no version applies."""
+    body = (body or "").strip()
+    if not body:
+        raise TriageInvalid("The note is empty.", {"note_body": "Enter the note."})
+    if len(body) > MAX_NOTE_LENGTH:
+        raise TriageInvalid(
+            "The note is too long.",
+            {"note_body": f"Keep the note under {MAX_NOTE_LENGTH} characters."},
+        )
+    note = Note(offer_id=offer.id, author_id=actor.id, body=body)
+    db.session.add(note)
+    record_event("note_added", offer=offer, actor=actor, data={"length": len(body)})
+    db.session.commit()
+    return note
+
+
+def describe_changes(offer: Offer, seen_items: dict[int, int] | None = None) -> list[str]:
+    """Sentences saying what is true now: decisions on items the reviewer saw differently, the
+    offer's status and assignee, and the latest recorded change."""
+    changes: list[str] = []
+    for item in offer.items:
+        seen = (seen_items or {}).get(item.id)
+        if seen is None or seen == item.version:
+            continue
+        if item.decision:
+            decider = db.session.get(Reviewer, item.decided_by_id) if item.decided_by_id else None
+            changes.append(
+                f"Item {item.position + 1} ({item.description}) was {item.decision} by "
+                f"{reviewer_label(decider)} at {format_time(item.decided_at)}"
+                + (f": {item.decision_reason}" if item.decision_reason else "")
+                + "."
+            )
+        else:
+            changes.append(f"Item {item.position + 1} ({item.description}) changed.")
+    changes.append(
+        f"The offer is now {offer.status.replace('_', ' ')}, in queue "
+        f"{offer.queue.name if offer.queue else 'none'}, assigned to "
+        f"{reviewer_label(offer.assignee)}."
+    )
+    latest = db.session.scalars(
+        sa.select(AuditEvent)
+        .filter(AuditEvent.offer_id == offer.id, ~AuditEvent.action.like("%conflict"))
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    if latest is not None:
+        changes.append(
+            f"Latest change: {latest.action.replace('_', ' ')} by "
+            f"{latest.actor_label or latest.actor_type} at {format_time(latest.created_at)}."
+        )
+    return changes
+
+
+class _StaleVersion(Exception):
+    """An item version the reviewer saw is no longer current."""
+
+
+def _run(
+    action: str,
+    offer: Offer,
+    actor: Reviewer,
+    offer_version: int,
+    change: Callable[[], None],
+    *,
+    seen_items: dict[int, int] | None = None,
+    unsaved: list[str] | None = None,
+) -> None:
+    """Check the version the reviewer saw, apply `change` and commit; audit a conflict instead."""
+    try:
+        if offer.version != offer_version:
+            raise _StaleVersion
+        change()
+        db.session.commit()
+    except (_StaleVersion, StaleDataError):
+        db.session.rollback()
+        _record_conflict(action, offer, actor, offer_version, seen_items, unsaved or [])
+    except TriageError:
+        db.session.rollback()
+        raise
+    except TransitionError as error:
+        db.session.rollback()
+        raise TriageError(str(error)) from error
+
+
+def _record_conflict(
+    action: str,
+    offer: Offer,
+    actor: Reviewer,
+    offer_version: int,
+    seen_items: dict[int, int] | None,
+    unsaved: list[str],
+) -> None:
+    """Audit the refused late change in its own transaction, then raise TriageConflict."""
+    db.session.refresh(offer)
+    changes = describe_changes(offer, seen_items)
+    record_event(
+        f"{action}_conflict",
+        offer=offer,
+        actor=actor,
+        reason="Refused: the offer changed since the reviewer loaded it.",
+        data={
+            "submitted_offer_version": offer_version,
+            "current_offer_version": offer.version,
+            "submitted_item_versions": {str(k): v for k, v in (seen_items or {}).items()},
+            "not_saved": unsaved,
+        },
+    )
+    db.session.commit()
+    raise TriageConflict(
+        "Someone changed this offer after you opened it, so your change was not saved.",
+        changes,
+        unsaved,
+    )
+
+
+def _check_decisions(items: dict[int, Item], decisions: list[DecisionInput]) -> None:
+    """Field-level validation of submitted decisions (before any version check)."""
+    if not decisions:
+        raise TriageInvalid(
+            "Choose approve or decline for at least one item.",
+            {"decisions": "Choose approve or decline for at least one item."},
+        )
+    errors: dict[str, str] = {}
+    for submitted in decisions:
+        item = items.get(submitted.item_id)
+        if item is None:
+            raise TriageInvalid("That item is not part of this offer.")
+        field = f"item-{item.id}"
+        if item.outcome == "reject":
+            errors[f"{field}-decision"] = (
+                f"Item {item.position + 1} was rejected by the guidelines and cannot be decided."
+            )
+        elif submitted.decision not in ITEM_DECISIONS:
+            errors[f"{field}-decision"] = f"Choose approve or decline for item {item.position + 1}."
+        elif submitted.decision == "declined" and not submitted.reason.strip():
+            errors[f"{field}-reason"] = (
+                f"Enter the reason for declining item {item.position + 1}; the donor reads it."
+            )
+        elif len(submitted.reason) > MAX_REASON_LENGTH:
+            errors[f"{field}-reason"] = f"Keep the reason under {MAX_REASON_LENGTH} characters."
+    if errors:
+        raise TriageInvalid("The decisions were not saved.", errors)
+
+
+def _apply_decision(offer: Offer, item: Item, actor: Reviewer, submitted: DecisionInput) -> None:
+    now = utcnow()
+    reason = submitted.reason.strip()
+    previous = item.decision
+    item.decision = submitted.decision
+    item.decision_reason = reason or None
+    item.decided_by_id = actor.id
+    item.decided_at = now
+    db.session.add(
+        ItemDecision(
+            item_id=item.id,
+            reviewer_id=actor.id,
+            decision=submitted.decision,
+            reason=reason,
+            created_at=now,
+        )
+    )
+    record_event(
+        "item_decided",
+        offer=offer,
+        actor=actor,
+        reason=reason,
+        data={
+            "item_id": item.id,
+            "item_position": item.position,
+            "decision": submitted.decision,
+            "previous_decision": previous,
+        },
+        visible_to_donor=True,
+    )
+
+
+def _require_status(offer: Offer, statuses: tuple[str, ...], message: str) -> None:
+    if offer.status not in statuses:
+        raise TriageError(f"{message} It is {offer.status.replace('_', ' ')}.")
+
+
+def _require_assignee_or_lead(offer: Offer, actor: Reviewer, verb: str) -> None:
+    if offer.assignee_id != actor.id and not actor.is_lead:
+        owner = reviewer_label(offer.assignee)
+        raise TriageRefused(
+            f"Only the assigned reviewer ({owner}) or a lead can {verb} this offer."
+        )

@@ -1,0 +1,339 @@
+"""Signing in and out, lockout, rate limiting, session invalidation and password change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from argon2 import PasswordHasher
+
+from donations_app.extensions import db
+from donations_app.models import AuditEvent, Reviewer, utcnow
+from donations_app.services import accounts
+
+PASSWORD = "correct horse battery"
+
+
+def make_reviewer(app, email="rita@state.example.gov", role="reviewer", password=PASSWORD):
+    with app.app_context():
+        reviewer = accounts.create_reviewer(email, "Rita Reviewer", password, role=role)
+        db.session.commit()
+        return reviewer.id
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(client, email, password, next_url=None):
+    page = client.get("/review/sign-in")
+    url = "/review/sign-in" + (f"?next={next_url}" if next_url else "")
+    return client.post(
+        url,
+        data={"csrf_token": csrf_from(page.text), "email": email, "password": password},
+    )
+
+
+def audit_actions(app) -> list[str]:
+    with app.app_context():
+        return [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.id)]
+
+
+@pytest.fixture
+def app_config(app_config):
+    # Real CSRF in these tests: every form must carry its token.
+    app_config["WTF_CSRF_ENABLED"] = True
+    return app_config
+
+
+def test_sign_in_page_has_form_with_csrf(client):
+    response = client.get("/review/sign-in")
+    assert response.status_code == 200
+    assert 'name="csrf_token"' in response.text
+    assert 'autocomplete="current-password"' in response.text
+
+
+def test_sign_in_without_csrf_token_is_refused(client, app):
+    make_reviewer(app)
+    response = client.post(
+        "/review/sign-in", data={"email": "rita@state.example.gov", "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+
+
+def test_sign_in_success_redirects_and_audits(client, app):
+    make_reviewer(app)
+    response = sign_in(client, "Rita@State.Example.gov ", PASSWORD)
+    assert response.status_code == 302
+    assert client.get("/review/account/password").status_code == 200
+    assert "signed_in" in audit_actions(app)
+    with app.app_context():
+        assert db.session.query(Reviewer).one().last_login_at is not None
+
+
+def test_empty_form_shows_field_errors_and_error_title(client):
+    response = sign_in(client, "", "")
+    assert response.status_code == 400
+    assert "<title>Error: Sign in" in response.text
+    assert "There is a problem" in response.text
+    assert 'href="#email"' in response.text and "Enter your e-mail address." in response.text
+    assert 'href="#password"' in response.text and "Enter your password." in response.text
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(client, app):
+    make_reviewer(app)
+    wrong = sign_in(client, "rita@state.example.gov", "not the password")
+    unknown = sign_in(client, "nobody@state.example.gov", "not the password")
+    assert wrong.status_code == unknown.status_code == 401
+    message = "The e-mail address or password is not correct"
+    assert message in wrong.text and message in unknown.text
+    # The value typed is kept, the password is not.
+    assert 'value="nobody@state.example.gov"' in unknown.text
+    assert "not the password" not in unknown.text
+
+
+def test_five_wrong_passwords_lock_the_account_and_the_lock_is_audited(client, app):
+    make_reviewer(app)
+    for _ in range(accounts.MAX_FAILED_LOGINS):
+        assert sign_in(client, "rita@state.example.gov", "wrong password!").status_code == 401
+    locked = sign_in(client, "rita@state.example.gov", PASSWORD)
+    assert locked.status_code == 401
+    unknown = sign_in(client, "nobody@state.example.gov", PASSWORD)
+    # Locked or unknown: the same words, so the page never tells that the account exists.
+    strip = lambda text: re.sub(r'value="[^"]*"', "", text)  # noqa: E731
+    assert strip(locked.text) == strip(unknown.text)
+    with app.app_context():
+        reviewer = db.session.query(Reviewer).one()
+        assert reviewer.locked_until is not None
+        assert reviewer.failed_logins == accounts.MAX_FAILED_LOGINS
+        events = db.session.query(AuditEvent).filter_by(action="account_locked").all()
+        assert len(events) == 1
+        assert events[0].data["reviewer_id"] == reviewer.id
+    assert audit_actions(app).count("sign_in_failed") == accounts.MAX_FAILED_LOGINS
+
+
+def test_lock_ends_after_the_lockout_period(client, app):
+    reviewer_id = make_reviewer(app)
+    with app.app_context():
+        reviewer = db.session.get(Reviewer, reviewer_id)
+        reviewer.failed_logins = accounts.MAX_FAILED_LOGINS
+        reviewer.locked_until = utcnow() - dt.timedelta(seconds=1)
+        db.session.commit()
+    assert sign_in(client, "rita@state.example.gov", PASSWORD).status_code == 302
+    with app.app_context():
+        reviewer = db.session.get(Reviewer, reviewer_id)
+        assert reviewer.failed_logins == 0 and reviewer.locked_until is None
+
+
+def test_sign_in_rate_limit_per_client(app_config):
+    from donations_app import create_app
+
+    app_config["RATELIMIT_ENABLED"] = True
+    app_config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    app = create_app(app_config)
+    client = app.test_client()
+    responses = [sign_in(client, "nobody@example.gov", "whatever it is") for _ in range(4)]
+    assert [r.status_code for r in responses] == [401, 401, 401, 429]
+    assert "Too many requests" in responses[-1].text
+    # Another client address is counted separately.
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+    assert sign_in(other, "nobody@example.gov", "whatever it is").status_code == 401
+    # Showing the form is not limited.
+    assert client.get("/review/sign-in").status_code == 200
+
+
+def test_deactivated_account_cannot_sign_in(client, app):
+    reviewer_id = make_reviewer(app)
+    with app.app_context():
+        accounts.deactivate(db.session.get(Reviewer, reviewer_id))
+        db.session.commit()
+    response = sign_in(client, "rita@state.example.gov", PASSWORD)
+    assert response.status_code == 401
+    assert "The e-mail address or password is not correct" in response.text
+    assert client.get("/review/account/password").status_code == 302
+
+
+def test_deactivation_ends_existing_sessions(client, app):
+    reviewer_id = make_reviewer(app)
+    assert sign_in(client, "rita@state.example.gov", PASSWORD).status_code == 302
+    assert client.get("/review/account/password").status_code == 200
+    with app.app_context():
+        accounts.deactivate(db.session.get(Reviewer, reviewer_id))
+        db.session.commit()
+    response = client.get("/review/account/password")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/review/sign-in")
+
+
+def test_session_is_cleared_on_sign_in(client, app):
+    reviewer_id = make_reviewer(app)
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    sign_in(client, "rita@state.example.gov", PASSWORD)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"].startswith(f"{reviewer_id}:")
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/review/account/password", "/review/account/password"),
+        ("https://evil.example/", None),
+        ("//evil.example/", None),
+        ("/\\evil.example", None),
+        ("javascript:alert(1)", None),
+    ],
+)
+def test_next_only_to_same_site_paths(client, app, next_url, expected):
+    make_reviewer(app)
+    response = sign_in(client, "rita@state.example.gov", PASSWORD, next_url=next_url)
+    location = response.headers["Location"]
+    if expected:
+        assert location == expected
+    else:
+        assert "evil" not in location and "javascript" not in location
+        assert location.startswith("/")
+
+
+def test_anonymous_reviewer_page_redirects_to_sign_in_and_back(client, app):
+    make_reviewer(app)
+    response = client.get("/review/account/password")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/review/sign-in?next=%2Freview%2Faccount%2Fpassword"
+    page = client.get(response.headers["Location"])
+    back = client.post(
+        response.headers["Location"],
+        data={
+            "csrf_token": csrf_from(page.text),
+            "email": "rita@state.example.gov",
+            "password": PASSWORD,
+        },
+    )
+    assert back.headers["Location"] == "/review/account/password"
+
+
+def test_sign_out_is_a_post_with_csrf(client, app):
+    make_reviewer(app)
+    sign_in(client, "rita@state.example.gov", PASSWORD)
+    assert client.get("/review/sign-out").status_code == 405
+    assert client.post("/review/sign-out").status_code == 400  # no CSRF token
+    page = client.get("/review/account/password")
+    assert 'action="/review/sign-out"' in page.text
+    response = client.post("/review/sign-out", data={"csrf_token": csrf_from(page.text)})
+    assert response.status_code == 302
+    assert client.get("/review/account/password").status_code == 302
+    assert "signed_out" in audit_actions(app)
+
+
+def change_password(client, current, new, confirm=None):
+    page = client.get("/review/account/password")
+    return client.post(
+        "/review/account/password",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "current_password": current,
+            "new_password": new,
+            "confirm_password": new if confirm is None else confirm,
+        },
+    )
+
+
+def test_password_change_ends_other_sessions_but_keeps_this_one(app):
+    make_reviewer(app)
+    laptop, phone = app.test_client(), app.test_client()
+    sign_in(laptop, "rita@state.example.gov", PASSWORD)
+    sign_in(phone, "rita@state.example.gov", PASSWORD)
+    response = change_password(laptop, PASSWORD, "a much better passphrase")
+    assert response.status_code == 302
+    assert laptop.get("/review/account/password").status_code == 200
+    assert phone.get("/review/account/password").status_code == 302
+    assert sign_in(phone, "rita@state.example.gov", PASSWORD).status_code == 401
+    assert sign_in(phone, "rita@state.example.gov", "a much better passphrase").status_code == 302
+    assert "password_changed" in audit_actions(app)
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "confirm", "message"),
+    [
+        ("wrong current pw", "a much better passphrase", None, "current password is not correct"),
+        (PASSWORD, "short", None, f"at least {accounts.MIN_PASSWORD_LENGTH} characters"),
+        (PASSWORD, "a much better passphrase", "something different", "do not match"),
+        (PASSWORD, PASSWORD, None, "differs from your current one"),
+    ],
+)
+def test_password_change_errors(client, app, current, new, confirm, message):
+    make_reviewer(app)
+    sign_in(client, "rita@state.example.gov", PASSWORD)
+    response = change_password(client, current, new, confirm)
+    assert response.status_code == 400
+    assert message in response.text
+    assert "<title>Error: " in response.text
+    assert "password_changed" not in audit_actions(app)
+    with app.app_context():
+        assert accounts.verify_password(db.session.query(Reviewer).one().password_hash, PASSWORD)
+
+
+def test_outdated_hash_is_upgraded_on_sign_in(client, app):
+    reviewer_id = make_reviewer(app)
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    with app.app_context():
+        db.session.get(Reviewer, reviewer_id).password_hash = weak
+        db.session.commit()
+    assert sign_in(client, "rita@state.example.gov", PASSWORD).status_code == 302
+    with app.app_context():
+        stored = db.session.get(Reviewer, reviewer_id).password_hash
+    assert stored != weak
+    assert not accounts.needs_rehash(stored)
+
+
+def test_session_cookie_is_httponly_and_not_remembered(client, app):
+    make_reviewer(app)
+    response = sign_in(client, "rita@state.example.gov", PASSWORD)
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith("session=") and "HttpOnly" in c for c in cookies)
+    assert not any(c.startswith("remember_token=") for c in cookies)
+
+
+def test_production_cookies_are_secure(monkeypatch, tmp_path):
+    from donations_app import create_app
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    app = create_app(
+        {
+            "APP_ENV": "production",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_nav_shows_sign_in_link_when_signed_out_and_sign_out_when_signed_in(client, app):
+    make_reviewer(app)
+    assert "INL staff sign in" in client.get("/accessibility").text
+    sign_in(client, "rita@state.example.gov", PASSWORD)
+    page = client.get("/accessibility").text
+    assert "INL staff sign in" not in page
+    assert "Change password" in page and 'action="/review/sign-out"' in page
+    assert "Audit log" not in page and "Accounts</a>" not in page
+
+
+def test_a_copied_session_cookie_is_worthless_after_sign_out(app):
+    make_reviewer(app)
+    browser, thief = app.test_client(), app.test_client()
+    sign_in(browser, "rita@state.example.gov", PASSWORD)
+    thief.set_cookie("session", browser.get_cookie("session").value)
+    assert thief.get("/review/account/password").status_code == 200
+    page = browser.get("/review/account/password")
+    browser.post("/review/sign-out", data={"csrf_token": csrf_from(page.text)})
+    assert thief.get("/review/account/password").status_code == 302
