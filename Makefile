@@ -9,9 +9,17 @@ VENDOR := donations_app/static/vendor/uswds
 
 .PHONY: run test install assets migrate lint format bench
 
+# Without SMTP_HOST set, a local SMTP server prints every e-mail to this terminal.
 run: install assets migrate
 	$(FLASK) bootstrap
-	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload --with-threads
+	@if [ -z "$$SMTP_HOST" ]; then \
+		$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:1025 & smtp=$$!; \
+		trap "kill $$smtp 2>/dev/null" EXIT INT TERM; \
+		echo "== e-mail is printed here by a local SMTP server on 127.0.0.1:1025"; \
+		$(FLASK) run --host $(HOST) --port $(PORT) --no-reload --with-threads; \
+	else \
+		$(FLASK) run --host $(HOST) --port $(PORT) --no-reload --with-threads; \
+	fi
 
 test: install assets
 	$(BIN)/ruff check .

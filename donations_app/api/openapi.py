@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document of the API, generated from the marshmallow schemas in schemas.py.
+"""The OpenAPI 3.1 document of the API, generated from its marshmallow schemas.
 
 A small converter maps the field types the schemas use to JSON Schema, so the document
 always matches what the API validates, including the categories and answers of the active
@@ -11,6 +11,8 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from donations_app.api import fields as f
+from donations_app.api import responses as r
 from donations_app.api import schemas as s
 from donations_app.services.rules import active_ruleset
 
@@ -29,34 +31,34 @@ def _nullable(spec: dict[str, Any], field: fields.Field) -> dict[str, Any]:
 def field_schema(field: fields.Field, components: dict[str, Any]) -> dict[str, Any]:
     """JSON Schema of one marshmallow field (components receives nested schemas)."""
     spec: dict[str, Any]
-    if isinstance(field, s.Choice):
+    if isinstance(field, f.Choice):
         spec = {"type": "string", "enum": list(field.choices)}
-    elif isinstance(field, s.Email):
+    elif isinstance(field, f.Email):
         spec = {"type": "string", "format": "email", "maxLength": field.max_length}
-    elif isinstance(field, s.Text):
+    elif isinstance(field, f.Text):
         spec = {"type": "string", "maxLength": field.max_length}
         if field.min_length:
             spec["minLength"] = field.min_length
-    elif isinstance(field, s.WholeNumber):
+    elif isinstance(field, f.WholeNumber):
         spec = {"type": "integer", "minimum": field.minimum, "maximum": field.maximum}
-    elif isinstance(field, s.UsdAmount):
+    elif isinstance(field, f.UsdAmount):
         spec = {
             "type": ["number", "string"],
             "minimum": 0,
-            "maximum": float(s.MAX_UNIT_VALUE),
+            "maximum": float(f.MAX_UNIT_VALUE),
             "description": "US dollars, at most 2 decimal places (a number or decimal text)",
         }
-    elif isinstance(field, s.Day | fields.Date):
+    elif isinstance(field, f.Day | fields.Date):
         spec = {"type": "string", "format": "date"}
     elif isinstance(field, fields.DateTime):
         spec = {"type": "string", "format": "date-time"}
     elif isinstance(field, fields.Boolean):
         spec = {"type": "boolean"}
-    elif isinstance(field, s.SerialNumbers):
+    elif isinstance(field, f.SerialNumbers):
         spec = {
             "type": "array",
-            "items": {"type": "string", "maxLength": s.MAX_SERIAL_LENGTH},
-            "maxItems": s.MAX_SERIAL_NUMBERS,
+            "items": {"type": "string", "maxLength": f.MAX_SERIAL_LENGTH},
+            "maxItems": f.MAX_SERIAL_NUMBERS,
         }
     elif isinstance(field, s.ItemList):
         spec = {
@@ -141,11 +143,11 @@ def openapi_document() -> dict[str, Any]:
         "An offer plus an optional as_of date to evaluate against (default: today, UTC)."
     )
     for schema in (
-        s.CheckResultSchema(),
-        s.OfferResultSchema(),
-        s.StatusDocumentSchema(),
-        s.ErrorSchema(),
-        s.ValidationErrorsSchema(),
+        r.CheckResultSchema(),
+        r.OfferResultSchema(),
+        r.StatusDocumentSchema(),
+        r.ErrorSchema(),
+        r.ValidationErrorsSchema(),
     ):
         name = type(schema).__name__.removesuffix("Schema")
         components[name] = schema_object(schema, components)

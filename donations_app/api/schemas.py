@@ -4,7 +4,6 @@
 service read: dates as `datetime.date`, money as `Decimal`, text stripped, and the category
 fields that the item's category does not ask for dropped. The schemas are built once per
 rule-set version, so a category added to rules/catalog.yaml is accepted as soon as it is active.
-The response schemas at the end only describe answers, for the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -12,11 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-import unicodedata
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from marshmallow import (
     RAISE,
     Schema,
@@ -26,15 +22,21 @@ from marshmallow import (
     validates_schema,
 )
 
+from donations_app.api.fields import (
+    MAX_QUANTITY,
+    Choice,
+    Day,
+    Email,
+    SerialNumbers,
+    Text,
+    UsdAmount,
+    WholeNumber,
+    YesNo,
+)
 from donations_app.guidelines import Catalog, FieldSpec
-from donations_app.models.vocabulary import OFFER_STATUSES
 from donations_app.services.rules import active_ruleset
 
 MAX_ITEMS = 500
-MAX_QUANTITY = 100_000
-MAX_UNIT_VALUE = Decimal("9999999999.99")
-MAX_SERIAL_NUMBERS = 10_000
-MAX_SERIAL_LENGTH = 100
 # Optional free text without a limit of its own in the SPEC is capped at the column size.
 DEFAULT_TEXT_LIMIT = 200
 ITEM_TEXT_LIMITS = {"description": (1, 500), "manufacturer": (0, 200), "model": (0, 200)}
@@ -43,201 +45,6 @@ ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 PHONE = re.compile(r"^[0-9+().\- ]+(?:\s*(?:x|ext\.?)\s*[0-9]+)?$", re.IGNORECASE)
 UNKNOWN_FIELD = "This is not a field of an offer. Remove it or check its spelling."
 UNKNOWN_ITEM_FIELD = "This is not a field of an item line. Remove it or check its spelling."
-
-# Characters that never belong in text a person typed: C0/C1 controls (NUL included),
-# unpaired surrogates (which no database can store) and non-characters.
-_ALLOWED_CONTROLS = {"\t", "\n", "\r"}
-
-
-class Text(fields.String):
-    """Text without control characters, stripped; an empty optional answer counts as absent."""
-
-    def __init__(
-        self,
-        *,
-        max_length: int,
-        min_length: int = 0,
-        multiline: bool = False,
-        too_long: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.min_length = min_length
-        self.max_length = max_length
-        self.multiline = multiline
-        self.too_long = too_long
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        for char in text:
-            category = unicodedata.category(char)
-            allowed = self.multiline and char in _ALLOWED_CONTROLS
-            if (category in ("Cc", "Cs") and not allowed) or _noncharacter(char):
-                raise ValidationError(
-                    "Remove the control characters (such as null bytes) from this answer."
-                )
-        text = text.strip()
-        if not text:
-            if self.min_length:
-                raise self.make_error("required")
-            return None
-        if len(text) > self.max_length:
-            raise ValidationError(
-                self.too_long or f"Enter {self.max_length:,} characters or fewer."
-            )
-        return text
-
-
-def _noncharacter(char: str) -> bool:
-    code = ord(char)
-    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
-
-
-class Choice(Text):
-    """One value from a fixed list; the message names the list."""
-
-    def __init__(self, choices: tuple[str, ...], *, message: str, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", max((len(c) for c in choices), default=1))
-        super().__init__(**kwargs)
-        self.choices = choices
-        self.message = message
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
-        if isinstance(value, str) and value.strip() not in self.choices:
-            raise ValidationError(f"{self.message}: {', '.join(self.choices)}.")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class WholeNumber(fields.Field):
-    """A whole number in a range; numeric text like "12" is accepted, 1.5 and true are not."""
-
-    def __init__(self, *, minimum: int, maximum: int, message: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.minimum, self.maximum, self.message = minimum, maximum, message
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        number: int | None = None
-        if isinstance(value, bool):
-            number = None
-        elif isinstance(value, int):
-            number = value
-        elif isinstance(value, Decimal | float) and value == value and value % 1 == 0:
-            number = int(value) if abs(value) < 10**12 else None
-        elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,12}\s*", value):
-            number = int(value)
-        if number is None or not self.minimum <= number <= self.maximum:
-            raise ValidationError(self.message)
-        return number
-
-
-class UsdAmount(fields.Field):
-    """A non-negative amount of US dollars with at most two decimal places."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-            raise ValidationError("Enter the value as a number, like 350.00.")
-        try:
-            amount = Decimal(
-                str(value).strip().replace(",", "")
-                if isinstance(value, str)
-                else (str(value) if isinstance(value, float) else value)
-            )
-        except (InvalidOperation, ValueError):
-            raise ValidationError("Enter the value as a number, like 350.00.") from None
-        if not amount.is_finite():
-            raise ValidationError("Enter the value as a number, like 350.00.")
-        if amount < 0:
-            raise ValidationError("Enter a value of 0 or more.")
-        if amount > MAX_UNIT_VALUE:
-            raise ValidationError("Enter a value of less than 10,000,000,000 US dollars.")
-        if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
-            raise ValidationError("Enter the value with no more than 2 decimal places.")
-        return amount.quantize(Decimal("0.01"))
-
-
-class Day(fields.Date):
-    """A calendar date written YYYY-MM-DD (a `datetime.date` is accepted as is)."""
-
-    def __init__(self, *, label: str, past_only: bool = False, **kwargs: Any) -> None:
-        message = f"Enter {label} as a real date in the format YYYY-MM-DD, like 2026-03-31."
-        kwargs.setdefault("error_messages", {})
-        kwargs["error_messages"].setdefault("invalid", message)
-        super().__init__(**kwargs)
-        self.label, self.past_only = label, past_only
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
-        if isinstance(value, dt.datetime):
-            raise self.make_error("invalid")
-        if isinstance(value, dt.date):
-            day = value
-        else:
-            if not isinstance(value, str):
-                raise self.make_error("invalid")
-            day = super()._deserialize(value.strip(), attr, data, **kwargs)
-        if self.past_only and day > today():
-            raise ValidationError(f"Enter {self.label} that is not in the future.")
-        return day
-
-
-class YesNo(fields.Boolean):
-    """true or false (the text "true"/"false" too, as HTML forms send)."""
-
-    def __init__(self, *, message: str, **kwargs: Any) -> None:
-        kwargs.setdefault("error_messages", {})
-        kwargs["error_messages"].setdefault("invalid", message)
-        super().__init__(truthy={True, "true"}, falsy={False, "false"}, **kwargs)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
-        if not isinstance(value, bool | str):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class SerialNumbers(fields.Field):
-    """A list of short serial numbers; blank entries are dropped."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
-        if not isinstance(value, list):
-            raise ValidationError("Enter the serial numbers as a list of text values.")
-        if len(value) > MAX_SERIAL_NUMBERS:
-            raise ValidationError(f"Enter {MAX_SERIAL_NUMBERS:,} serial numbers or fewer.")
-        entry = Text(
-            max_length=MAX_SERIAL_LENGTH,
-            too_long=f"Enter serial numbers of {MAX_SERIAL_LENGTH} characters or fewer.",
-            error_messages={"invalid": "Enter each serial number as text."},
-        )
-        serials, errors = [], {}
-        for index, raw in enumerate(value):
-            try:
-                serial = entry.deserialize(raw)
-            except ValidationError as error:
-                errors[index] = error.messages
-                continue
-            if serial:
-                serials.append(serial)
-        if errors:
-            raise ValidationError(errors)
-        return serials
-
-
-class Email(Text):
-    """An e-mail address checked with email-validator (syntax only), normalised."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if text is None:
-            return None
-        try:
-            return validate_email(text, check_deliverability=False).normalized
-        except EmailNotValidError:
-            raise ValidationError(
-                "Enter an email address in the correct format, like name@example.gov."
-            ) from None
-
-
-def today() -> dt.date:
-    """Today's date in UTC, the date offers are evaluated and validated against."""
-    return dt.datetime.now(dt.UTC).date()
 
 
 def _required(message: str) -> dict[str, str]:
@@ -579,128 +386,3 @@ def string_keys(messages: Any) -> Any:
     if isinstance(messages, list):
         return [string_keys(value) for value in messages]
     return messages
-
-
-# Answers of the API. They document the contract in the OpenAPI document; the services build
-# the answers, and tests check the answers against these schemas.
-
-
-class FindingSchema(Schema):
-    """A rule that fired on an item."""
-
-    rule = fields.String(required=True, metadata={"description": "The rule's id"})
-    outcome = fields.String(
-        required=True, metadata={"enum": ["reject", "info", "review", "accept"]}
-    )
-    message = fields.String(required=True, metadata={"description": "What the donor reads"})
-    fix = fields.String(required=True, metadata={"description": "What the donor can do"})
-    reference = fields.String(required=True, metadata={"description": "The citation"})
-    tags = fields.List(fields.String(), required=True)
-
-
-class ItemResultSchema(Schema):
-    """The outcome of one item line."""
-
-    index = fields.Integer(required=True, metadata={"description": "Position in the request"})
-    category = fields.String(required=True)
-    outcome = fields.String(
-        required=True, metadata={"enum": ["reject", "info", "review", "accept"]}
-    )
-    findings = fields.List(fields.Nested(FindingSchema), required=True)
-
-
-class RulesetSchema(Schema):
-    """The rule set that evaluated the offer."""
-
-    version = fields.String(required=True, metadata={"description": "Stable content hash"})
-
-
-class CheckResultSchema(Schema):
-    """The answer to a dry-run check (SPEC section 5)."""
-
-    outcome = fields.String(
-        required=True, metadata={"enum": ["rejected", "needs_info", "review", "accepted"]}
-    )
-    queue = fields.String(
-        required=True,
-        allow_none=True,
-        metadata={"description": "The INL reviewer queue; null when the offer is not routed"},
-    )
-    ruleset = fields.Nested(RulesetSchema, required=True)
-    items = fields.List(fields.Nested(ItemResultSchema), required=True)
-
-
-class OfferResultSchema(CheckResultSchema):
-    """The answer to a submitted offer: the check result plus its reference and status link."""
-
-    reference = fields.String(required=True, metadata={"description": "e.g. UA-2026-000123"})
-    status = fields.String(required=True, metadata={"enum": list(OFFER_STATUSES)})
-    status_url = fields.String(
-        required=True,
-        metadata={"description": "Private, signed link: the status page, or JSON with Accept"},
-    )
-
-
-class StatusItemSchema(ItemResultSchema):
-    """An item line on the status document, with the reviewer's decision."""
-
-    description = fields.String(required=True)
-    quantity = fields.Integer(required=True)
-    decision = fields.String(
-        required=True, allow_none=True, metadata={"enum": ["approved", "declined", None]}
-    )
-    reason = fields.String(
-        required=True, allow_none=True, metadata={"description": "The reviewer's reason"}
-    )
-
-
-class HistoryEventSchema(Schema):
-    """An event of the offer's history that the donor may see."""
-
-    at = fields.DateTime(required=True)
-    action = fields.String(required=True)
-    from_status = fields.String(required=True, allow_none=True)
-    to_status = fields.String(required=True, allow_none=True)
-    reason = fields.String(required=True)
-
-
-class StatusDocumentSchema(Schema):
-    """GET <status_url> with Accept: application/json."""
-
-    reference = fields.String(required=True)
-    status = fields.String(required=True, metadata={"enum": list(OFFER_STATUSES)})
-    outcome = fields.String(
-        required=True, metadata={"enum": ["rejected", "needs_info", "review", "accepted"]}
-    )
-    queue = fields.String(required=True, allow_none=True)
-    ruleset = fields.Nested(RulesetSchema, required=True)
-    submitted_at = fields.DateTime(required=True)
-    decided_at = fields.DateTime(required=True, allow_none=True)
-    items = fields.List(fields.Nested(StatusItemSchema), required=True)
-    history = fields.List(fields.Nested(HistoryEventSchema), required=True)
-
-
-class ErrorDetailSchema(Schema):
-    """What went wrong, for a person to read."""
-
-    status = fields.Integer(required=True)
-    title = fields.String(required=True)
-    detail = fields.String(required=True)
-
-
-class ErrorSchema(Schema):
-    """A request the API could not accept (400, 404, 413, 415, 429, ...)."""
-
-    error = fields.Nested(ErrorDetailSchema, required=True)
-
-
-class ValidationErrorsSchema(Schema):
-    """422: marshmallow's nested messages, keyed like the request (item lines by index)."""
-
-    errors = fields.Dict(
-        keys=fields.String(),
-        required=True,
-        metadata={
-            "example": {"items": {"3": {"quantity": ["Enter a quantity between 1 and 100,000."]}}}
-        },
-    )
