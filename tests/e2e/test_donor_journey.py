@@ -184,3 +184,35 @@ def test_keyboard_only_journey(live_server, page) -> None:
     page.keyboard.press("Enter")
     page.wait_for_url("**/offer/confirmation")
     assert re.search(r"UA-\d{4}-\d{6}", page.inner_text("[data-reference]"))
+
+
+def test_journey_without_javascript(live_server, no_js_page) -> None:
+    # axe-core needs JavaScript, so these pages are checked by the tests above, not here.
+    page = no_js_page
+    page.goto(live_server.url("/offer"))
+    # Continue with nothing filled in: the server answers with the error summary.
+    page.click("button.usa-button:has-text('Continue')")
+    assert page.title().startswith("Error: ")
+    assert page.locator(".usa-alert--error a[href='#agency-name']").count() == 1
+
+    # Add and remove round-trip through the server and keep what was typed.
+    fill_offer_details(page)
+    page.select_option("#items-0-category", "helmet")
+    page.fill("#items-0-description", "ACH helmets")
+    page.click("text=Add another item")
+    assert page.locator("[data-item]").count() == 2
+    assert page.input_value("#items-0-description") == "ACH helmets"
+    assert page.input_value("#agency-name") == "Springfield Police Department"
+    page.click("#items-1 [data-remove-item]")
+    assert page.locator("[data-item]").count() == 1
+
+    page.fill("#items-0-quantity", "20")
+    page.select_option("#items-0-condition", "good")
+    page.select_option("#items-0-acquired_via", "own_funds")
+    page.select_option("#items-0-protection_level", "IIIA")
+    page.fill("#items-0-expires_on", "2031-05-01")
+    page.click("label[for='items-0-damaged-1']")
+    page.click("button.usa-button:has-text('Continue')")
+    page.wait_for_url("**/offer/check")
+    page.click("button:has-text('Submit offer')")
+    assert re.search(r"UA-\d{4}-\d{6}", page.content())
