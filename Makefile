@@ -62,3 +62,4 @@ format:
 
 bench: install
 	$(BIN)/python bench/bench_engine.py --offers 2000 --repeat 5
+	@echo "(the reviewer-list benchmark takes minutes: see bench/README.md)"

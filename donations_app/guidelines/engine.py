@@ -20,32 +20,52 @@ CategoryCheck = Callable[[Mapping[str, Any], dt.date, Any], list[int]]
 
 
 class Finding:
-    """One rule that fired on one item, with what the donor reads and the values it read."""
+    """One rule that fired on one item, with what the donor reads and the values it read.
 
-    __slots__ = (
-        "_as_of",
-        "_item",
-        "_reads",
-        "_recipient",
-        "_values",
-        "fix",
-        "message",
-        "outcome",
-        "reference",
-        "rule",
-        "tags",
-    )
+    Messages and values are rendered on first access from the rule and the item snapshot taken
+    when the rule fired, so they are what was enforced, and building a finding costs little.
+    """
+
+    __slots__ = ("_as_of", "_fix", "_item", "_message", "_recipient", "_rule", "_values")
 
     def __init__(self, rule: Rule, item: Mapping[str, Any], as_of: dt.date, recipient: Any) -> None:
-        self.rule = rule.id
-        self.outcome = rule.outcome
-        self.message = rule.message_template.render(item, as_of, recipient)
-        self.fix = rule.fix_template.render(item, as_of, recipient)
-        self.reference = rule.reference
-        self.tags = list(rule.tags)
-        # Values are only read by explain/audit: build them on first access from the snapshot.
-        self._item, self._as_of, self._recipient, self._reads = item, as_of, recipient, rule.reads
+        self._rule, self._item, self._as_of, self._recipient = rule, item, as_of, recipient
+        self._message: str | None = None
+        self._fix: str | None = None
         self._values: dict[str, Any] | None = None
+
+    @property
+    def rule(self) -> str:
+        """The id of the rule that fired."""
+        return self._rule.id
+
+    @property
+    def outcome(self) -> str:
+        return self._rule.outcome
+
+    @property
+    def reference(self) -> str:
+        return self._rule.reference
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self._rule.tags)
+
+    @property
+    def message(self) -> str:
+        """What the donor reads, with the item's values filled in."""
+        if self._message is None:
+            self._message = self._rule.message_template.render(
+                self._item, self._as_of, self._recipient
+            )
+        return self._message
+
+    @property
+    def fix(self) -> str:
+        """What the donor can do about it."""
+        if self._fix is None:
+            self._fix = self._rule.fix_template.render(self._item, self._as_of, self._recipient)
+        return self._fix
 
     @property
     def values(self) -> dict[str, Any]:
@@ -54,19 +74,21 @@ class Finding:
             offer = {"as_of": self._as_of, "recipient": self._recipient}
             get = self._item.get
             self._values = {
-                name: jsonable(offer[name] if name in offer else get(name)) for name in self._reads
+                name: jsonable(offer[name] if name in offer else get(name))
+                for name in self._rule.reads
             }
         return self._values
 
     def as_dict(self, values: bool = False) -> dict[str, Any]:
         """The SPEC section 5 finding, optionally with the values the condition read."""
+        rule = self._rule
         data = {
-            "rule": self.rule,
-            "outcome": self.outcome,
+            "rule": rule.id,
+            "outcome": rule.outcome,
             "message": self.message,
             "fix": self.fix,
-            "reference": self.reference,
-            "tags": list(self.tags),
+            "reference": rule.reference,
+            "tags": list(rule.tags),
         }
         if values:
             data["values"] = dict(self.values)
