@@ -52,6 +52,7 @@ class Config:
         self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
 
         self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
+        self.DRAFT_LIFETIME_DAYS = _int("DRAFT_LIFETIME_DAYS", 30)
         self.SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "30 per hour")
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

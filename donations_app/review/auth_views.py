@@ -125,6 +125,9 @@ def sign_in() -> Response | tuple[str, int] | str:
         if reviewer is not None:
             # A fresh session: nothing set before signing in survives it (session fixation).
             session.clear()
+            # A permanent session expires SESSION_LIFETIME_SECONDS after sign-in, even if the
+            # browser keeps the cookie: Flask refuses an older signed session cookie.
+            session.permanent = True
             login_user(reviewer, remember=False)
             return redirect(next_url or home_url())
         refused = True
@@ -174,6 +177,7 @@ def change_password() -> Response | tuple[str, int] | str:
             db.session.commit()
             # The session token changed: sign this browser in again under the new one.
             session.clear()
+            session.permanent = True
             login_user(reviewer, remember=False)
             flash("Your password has been changed. Other sessions have been signed out.", "success")
             return redirect(url_for("review.change_password"))

@@ -12,7 +12,6 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from donations_app.extensions import db
 from donations_app.models import Draft, utcnow
 
-DEFAULT_LIFETIME_DAYS = 30
 _SALT = "offer-draft-link"
 # Characters a browser never sends from a form field; PostgreSQL refuses NUL in text and JSON.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -20,7 +19,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def lifetime() -> dt.timedelta:
     """How long a draft (and its resume link) stays valid."""
-    return dt.timedelta(days=current_app.config.get("DRAFT_LIFETIME_DAYS", DEFAULT_LIFETIME_DAYS))
+    return dt.timedelta(days=current_app.config["DRAFT_LIFETIME_DAYS"])
 
 
 def clean_answers(value: Any) -> Any:

@@ -337,3 +337,21 @@ def test_a_copied_session_cookie_is_worthless_after_sign_out(app):
     page = browser.get("/review/account/password")
     browser.post("/review/sign-out", data={"csrf_token": csrf_from(page.text)})
     assert thief.get("/review/account/password").status_code == 302
+
+
+def test_a_session_ends_after_its_lifetime_even_if_the_browser_keeps_the_cookie(
+    client, app, monkeypatch
+):
+    from itsdangerous import TimestampSigner
+
+    make_reviewer(app)
+    sign_in(client, "rita@state.example.gov", PASSWORD)
+    assert client.get("/review/").status_code == 200
+    lifetime = int(app.permanent_session_lifetime.total_seconds())
+    signed_at = TimestampSigner.get_timestamp
+    monkeypatch.setattr(
+        TimestampSigner, "get_timestamp", lambda self: signed_at(self) + lifetime + 60
+    )
+    response = client.get("/review/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/review/sign-in")
