@@ -50,7 +50,8 @@ def test_command(directory: str | None) -> None:
         mine = [result for result in results if result.rule is rule]
         bad = [result for result in mine if not result.passed]
         failed += len(bad)
-        click.echo(f"{'FAIL' if bad else 'pass'}  {rule.id}  ({len(mine)} examples)")
+        count = f"{len(mine)} example{'' if len(mine) == 1 else 's'}"
+        click.echo(f"{'FAIL' if bad else 'pass'}  {rule.id}  ({count})")
         for result in bad:
             click.echo(f"      {result.example.where}: {result.explanation}")
     click.echo(f"{len(results) - failed} passed, {failed} failed")
