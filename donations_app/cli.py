@@ -33,11 +33,16 @@ outbox = AppGroup("outbox", help="Send the e-mail waiting in the outbox.")
 @outbox.command("send")
 @click.option("--loop", is_flag=True, help="Keep sending until interrupted (a worker process).")
 @click.option(
-    "--interval", default=5.0, show_default=True, help="Seconds between runs with --loop."
+    "--interval",
+    type=float,
+    default=None,
+    help="Seconds between runs with --loop (default: OUTBOX_POLL_SECONDS).",
 )
 @click.option("--limit", default=100, show_default=True, help="Messages to send per run.")
-def outbox_send(loop: bool, interval: float, limit: int) -> None:
+def outbox_send(loop: bool, interval: float | None, limit: int) -> None:
     """Send due messages over SMTP; failures are retried later with backoff."""
+    if interval is None:
+        interval = float(current_app.config["OUTBOX_POLL_SECONDS"])
     import threading
 
     from donations_app.services.notify import run_sender, send_due_mail

@@ -115,14 +115,3 @@ class Rule:
     message_template: Template | None = None  # type: ignore[assignment]
     fix_template: Template | None = None  # type: ignore[assignment]
     condition_tree: Any = None
-
-    @property
-    def applies_to_all(self) -> bool:
-        """True when the rule is written for every category."""
-        return self.applies_to_text == "all categories"
-
-    def in_effect(self, as_of: dt.date) -> bool:
-        """Whether the rule applies on a date."""
-        if self.effective_from and as_of < self.effective_from:
-            return False
-        return not (self.effective_until and as_of > self.effective_until)

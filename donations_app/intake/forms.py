@@ -62,15 +62,6 @@ def category_fields(catalog: Catalog) -> dict[str, list[str]]:
     return users
 
 
-def suggestion_fields(catalog: Catalog) -> dict[str, tuple[str, ...]]:
-    """Category fields that offer a list of suggested answers (the tourniquet models)."""
-    return {
-        name: catalog.fields[name].suggestions or ()
-        for name in category_fields(catalog)
-        if catalog.fields[name].suggestions
-    }
-
-
 def _item_form(catalog: Catalog) -> type[Form]:
     attrs: dict[str, Any] = {}
     for name, spec in catalog.item_fields.items():

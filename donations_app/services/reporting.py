@@ -41,11 +41,6 @@ class QueueSummary:
     counts: dict[str, int]
     oldest_unclaimed_at: dt.datetime | None
 
-    @property
-    def open_count(self) -> int:
-        """Offers still waiting for INL (queued, claimed or waiting for the donor)."""
-        return sum(self.counts[status] for status in ("queued", "in_review", "needs_info"))
-
 
 def queue_overview() -> list[QueueSummary]:
     """Every queue in position order, with its counts by status and oldest unclaimed offer."""
