@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from donations_app.extensions import db, login_manager
 from donations_app.models import Reviewer
+from donations_app.parsing import whole_number
 
 # Anonymous visitors to reviewer pages go to the sign-in page and come back afterwards.
 login_manager.login_view = "review.sign_in"
@@ -16,10 +17,11 @@ login_manager.session_protection = "strong"
 @login_manager.user_loader
 def load_reviewer(session_id: str) -> Reviewer | None:
     """Return the active reviewer whose id and session token match the session cookie."""
-    reviewer_id, _, token = session_id.partition(":")
-    if not reviewer_id.isdigit() or not token:
+    raw_id, _, token = session_id.partition(":")
+    reviewer_id = whole_number(raw_id, minimum=1, maximum=2**31 - 1)
+    if reviewer_id is None or not token:
         return None
-    reviewer = db.session.get(Reviewer, int(reviewer_id))
+    reviewer = db.session.get(Reviewer, reviewer_id)
     if reviewer is None or not reviewer.active or reviewer.session_token != token:
         return None
     return reviewer

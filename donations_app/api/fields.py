@@ -11,6 +11,8 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from marshmallow import ValidationError, fields
 
+from donations_app.models import utctoday
+
 MAX_QUANTITY = 100_000
 MAX_UNIT_VALUE = Decimal("9999999999.99")
 MAX_SERIAL_NUMBERS = 10_000
@@ -93,13 +95,25 @@ class WholeNumber(fields.Field):
             number = None
         elif isinstance(value, int):
             number = value
-        elif isinstance(value, Decimal | float) and value == value and value % 1 == 0:
-            number = int(value) if abs(value) < 10**12 else None
-        elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,12}\s*", value):
+        elif isinstance(value, Decimal | float):
+            number = _integral(value)
+        elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]{1,12}\s*", value):
             number = int(value)
         if number is None or not self.minimum <= number <= self.maximum:
             raise ValidationError(self.message)
         return number
+
+
+def _integral(value: Decimal | float) -> int | None:
+    """The whole number a JSON number like 12 or 12.0 stands for; None for 1.5, NaN or 1E+400.
+
+    The magnitude is checked first: `Decimal("1E+400") % 1` raises InvalidOperation.
+    """
+    if isinstance(value, Decimal) and value.is_snan():
+        return None
+    if value != value or abs(value) >= 10**12:  # NaN, infinities and numbers too big to count
+        return None
+    return int(value) if value == int(value) else None
 
 
 class UsdAmount(fields.Field):
@@ -130,12 +144,21 @@ class UsdAmount(fields.Field):
 class Day(fields.Date):
     """A calendar date written YYYY-MM-DD (a `datetime.date` is accepted as is)."""
 
-    def __init__(self, *, label: str, past_only: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        label: str,
+        past_only: bool = False,
+        earliest: dt.date | None = None,
+        latest: dt.date | None = None,
+        **kwargs: Any,
+    ) -> None:
         message = f"Enter {label} as a real date in the format YYYY-MM-DD, like 2026-03-31."
         kwargs.setdefault("error_messages", {})
         kwargs["error_messages"].setdefault("invalid", message)
         super().__init__(**kwargs)
         self.label, self.past_only = label, past_only
+        self.earliest, self.latest = earliest, latest
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
         if isinstance(value, dt.datetime):
@@ -146,8 +169,14 @@ class Day(fields.Date):
             if not isinstance(value, str):
                 raise self.make_error("invalid")
             day = super()._deserialize(value.strip(), attr, data, **kwargs)
-        if self.past_only and day > today():
+        if self.past_only and day > utctoday():
             raise ValidationError(f"Enter {self.label} that is not in the future.")
+        if (self.earliest and day < self.earliest) or (self.latest and day > self.latest):
+            raise ValidationError(
+                f"Enter {self.label} as a date between "
+                f"{(self.earliest or dt.date.min).isoformat()} and "
+                f"{(self.latest or dt.date.max).isoformat()}."
+            )
         return day
 
 
@@ -205,8 +234,3 @@ class Email(Text):
             raise ValidationError(
                 "Enter an email address in the correct format, like name@example.gov."
             ) from None
-
-
-def today() -> dt.date:
-    """Today's date in UTC, the date offers are evaluated and validated against."""
-    return dt.datetime.now(dt.UTC).date()

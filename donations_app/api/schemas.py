@@ -41,10 +41,13 @@ MAX_ITEMS = 500
 DEFAULT_TEXT_LIMIT = 200
 ITEM_TEXT_LIMITS = {"description": (1, 500), "manufacturer": (0, 200), "model": (0, 200)}
 ORI = re.compile(r"^[A-Z]{2}[A-Z0-9]{7}$")
-ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+ZIP = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")  # ASCII only: \d also matches other scripts' digits
 PHONE = re.compile(r"^[0-9+().\- ]+(?:\s*(?:x|ext\.?)\s*[0-9]+)?$", re.IGNORECASE)
 UNKNOWN_FIELD = "This is not a field of an offer. Remove it or check its spelling."
 UNKNOWN_ITEM_FIELD = "This is not a field of an item line. Remove it or check its spelling."
+# The rules add days to as_of (as_of + days(365)): a date near 9999-12-31 would overflow.
+AS_OF_EARLIEST = dt.date(2000, 1, 1)
+AS_OF_LATEST = dt.date(2100, 12, 31)
 
 
 def _required(message: str) -> dict[str, str]:
@@ -333,7 +336,12 @@ def _build_offer_schema(catalog: Catalog, allow_as_of: bool) -> Schema:
         ),
     }
     if allow_as_of:
-        attrs["as_of"] = Day(label="the date to check against", allow_none=True)
+        attrs["as_of"] = Day(
+            label="the date to check against",
+            earliest=AS_OF_EARLIEST,
+            latest=AS_OF_LATEST,
+            allow_none=True,
+        )
     offer_schema = _Part.from_dict(attrs, name="OfferAsOf" if allow_as_of else "Offer")
 
     class Offer(offer_schema):  # type: ignore[misc,valid-type]

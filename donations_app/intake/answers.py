@@ -20,7 +20,9 @@ from donations_app.guidelines import Catalog
 from donations_app.intake.forms import CHOICE_SUFFIX, OTHER_CHOICE, category_fields
 
 _MISSING_MESSAGES = {"Missing data for required field.", "Field may not be null."}
-_INTEGER = re.compile(r"[+-]?\d+")
+# ASCII digits, as many as WholeNumber reads: longer text stays text and gets WholeNumber's
+# message (int() refuses more than 4,300 digits, and \d matches digits of every script).
+_INTEGER = re.compile(r"[+-]?[0-9]{1,12}")
 SECTIONS = {
     "agency": ("name", "type", "ori", "state", "city"),
     "contact": ("name", "title", "email", "phone"),

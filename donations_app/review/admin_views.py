@@ -20,8 +20,16 @@ from donations_app.models import AuditEvent, Offer, Queue, Reviewer
 from donations_app.review import bp
 from donations_app.review.access import admin_required
 from donations_app.services import accounts
+from donations_app.services.search import EARLIEST_DAY, LATEST_DAY, page_number
 
 AUDIT_PAGE_SIZE = 50
+# Reviewer ids are PostgreSQL integers: a larger number in the URL is no account (404), not an
+# overflow in the database driver.
+ACCOUNT_URL = "/admin/accounts/<int(max=2147483647):reviewer_id>"
+DATE_RANGE_MESSAGE = (
+    f"Enter a date from {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}, "
+    "for example, 2026-01-31."
+)
 ROLE_CHOICES = [
     SelectChoice("reviewer", "Reviewer: works the queues they belong to"),
     SelectChoice("lead", "Lead: also assigns offers and sees reports"),
@@ -102,10 +110,20 @@ class AuditFilterForm(FlaskForm):
         "To date", validators=[Optional()], format="%Y-%m-%d", description="For example, 2026-01-31"
     )
 
+    def validate_date_from(self, field: DateField) -> None:
+        """The date must lie in the range the log can hold."""
+        _check_range(field)
+
     def validate_date_to(self, field: DateField) -> None:
-        """The range must not end before it starts."""
+        """The date must lie in range, and the range must not end before it starts."""
+        _check_range(field)
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The to date must be the same as or after the from date.")
+
+
+def _check_range(field: DateField) -> None:
+    if field.data and not EARLIEST_DAY <= field.data <= LATEST_DAY:
+        raise ValidationError(DATE_RANGE_MESSAGE)
 
 
 def _reviewer_or_404(reviewer_id: int) -> Reviewer:
@@ -196,14 +214,14 @@ def _render_account(
     )
 
 
-@bp.get("/admin/accounts/<int:reviewer_id>")
+@bp.get(ACCOUNT_URL)
 @admin_required
 def admin_account(reviewer_id: int) -> tuple[str, int]:
     """One account: its role, queues and the actions an admin can take."""
     return _render_account(_reviewer_or_404(reviewer_id))
 
 
-@bp.post("/admin/accounts/<int:reviewer_id>/role")
+@bp.post(ACCOUNT_URL + "/role")
 @admin_required
 def admin_account_role(reviewer_id: int) -> Response | tuple[str, int]:
     """Change an account's role."""
@@ -222,7 +240,7 @@ def admin_account_role(reviewer_id: int) -> Response | tuple[str, int]:
     return _render_account(reviewer, role_form=form, status=400)
 
 
-@bp.post("/admin/accounts/<int:reviewer_id>/queues")
+@bp.post(ACCOUNT_URL + "/queues")
 @admin_required
 def admin_account_queues(reviewer_id: int) -> Response | tuple[str, int]:
     """Replace an account's queue membership."""
@@ -252,28 +270,28 @@ def _account_action(reviewer_id: int, action: Any, done: str) -> Response:
     return redirect(url_for("review.admin_account", reviewer_id=reviewer.id))
 
 
-@bp.post("/admin/accounts/<int:reviewer_id>/deactivate")
+@bp.post(ACCOUNT_URL + "/deactivate")
 @admin_required
 def admin_account_deactivate(reviewer_id: int) -> Response:
     """Deactivate an account: its sessions end and it can no longer sign in."""
     return _account_action(reviewer_id, accounts.deactivate, "{email} is deactivated.")
 
 
-@bp.post("/admin/accounts/<int:reviewer_id>/reactivate")
+@bp.post(ACCOUNT_URL + "/reactivate")
 @admin_required
 def admin_account_reactivate(reviewer_id: int) -> Response:
     """Let a deactivated account sign in again."""
     return _account_action(reviewer_id, accounts.reactivate, "{email} can sign in again.")
 
 
-@bp.post("/admin/accounts/<int:reviewer_id>/unlock")
+@bp.post(ACCOUNT_URL + "/unlock")
 @admin_required
 def admin_account_unlock(reviewer_id: int) -> Response:
     """End a lockout after too many wrong passwords."""
     return _account_action(reviewer_id, accounts.unlock, "{email} is unlocked.")
 
 
-@bp.post("/admin/accounts/<int:reviewer_id>/password")
+@bp.post(ACCOUNT_URL + "/password")
 @admin_required
 def admin_account_password(reviewer_id: int) -> str:
     """Give the account a new one-time password, shown once, and end its sessions."""
@@ -314,12 +332,11 @@ def _audit_query(form: AuditFilterForm) -> sa.Select:
 def admin_audit() -> tuple[str, int]:
     """The audit log, newest first, filtered by offer, action, actor and dates (read-only)."""
     form = AuditFilterForm(request.args)
-    page = request.args.get("page", "1")
-    page_number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    page = page_number(request.args.get("page", "1")) or 1
     events: list[AuditEvent] = []
     has_next = False
     if form.validate():
-        offset = (page_number - 1) * AUDIT_PAGE_SIZE
+        offset = (page - 1) * AUDIT_PAGE_SIZE
         rows = db.session.scalars(
             _audit_query(form).offset(offset).limit(AUDIT_PAGE_SIZE + 1)
         ).all()
@@ -335,7 +352,7 @@ def admin_audit() -> tuple[str, int]:
             form=form,
             events=events,
             actions=actions,
-            page=page_number,
+            page=page,
             has_next=has_next,
             filters=filters,
             form_has_errors=bool(form.errors),

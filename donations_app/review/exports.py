@@ -22,6 +22,7 @@ from donations_app.extensions import db
 from donations_app.models import Item, Offer, Reviewer
 from donations_app.review import bp
 from donations_app.review.access import reviewer_required
+from donations_app.review.spreadsheets import guard_formula
 from donations_app.services.rules import active_ruleset
 from donations_app.services.triage import format_time
 
@@ -49,15 +50,7 @@ COLUMNS = (
     "Decided by",
     "Decided at (UTC)",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def guard_formula(value: Any) -> Any:
-    """Quote text a spreadsheet would otherwise evaluate as a formula; numbers pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def manifest_rows(recipient: str) -> Iterator[list[Any]]:

@@ -12,6 +12,7 @@ from flask_login import current_user
 from donations_app.models import utcnow
 from donations_app.review import bp
 from donations_app.review.access import reviewer_required
+from donations_app.review.spreadsheets import guard_formula
 from donations_app.services import reporting, search
 from donations_app.services.rules import active_ruleset
 
@@ -28,8 +29,6 @@ CSV_COLUMNS = (
     "submitted_at",
     "assignee",
 )
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.get("/")
@@ -90,19 +89,13 @@ def _filter_options(choices: search.FilterChoices) -> dict[str, list[tuple[str, 
     }
 
 
-def safe_cell(value: object) -> str:
-    """A CSV cell that a spreadsheet shows as text, never evaluates as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def _csv_lines(filters: search.OfferFilters) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for index, row in enumerate(search.iter_offers(filters), start=1):
         writer.writerow(
-            safe_cell(value)
+            guard_formula(value)
             for value in (
                 row.reference,
                 row.agency_name,

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from donations_app.extensions import db
 from donations_app.models import AuditEvent, Finding, Item, Note, Offer, Queue, Reviewer
+from donations_app.parsing import whole_number
 from donations_app.review import bp
 from donations_app.review.access import lead_required, reviewer_required
 from donations_app.services import triage
@@ -147,12 +148,12 @@ def render_offer(
 
 def _version(name: str) -> int:
     """A submitted version number; a missing or garbled one is bad input."""
-    value = request.form.get(name, "")
-    if not value.isdigit():
+    version = whole_number(request.form.get(name, ""))
+    if version is None:
         raise triage.TriageInvalid(
             "The form is missing the version of the offer you saw. Reload the page and try again."
         )
-    return int(value)
+    return version
 
 
 def _act(reference: str, action: Any, success: str, anchor: str = "") -> Response | tuple[str, int]:
@@ -191,13 +192,13 @@ def offer_claim(reference: str) -> Response | tuple[str, int]:
 @lead_required
 def offer_assign(reference: str) -> Response | tuple[str, int]:
     """A lead assigns the offer to a reviewer."""
-    assignee = request.form.get("assignee", "")
+    assignee = whole_number(request.form.get("assignee", ""))
     return _act(
         reference,
         lambda offer: triage.assign(
             offer,
             _me(),
-            int(assignee) if assignee.isdigit() else None,
+            assignee,
             offer_version=_version("offer_version"),
         ),
         "The offer is assigned; the reviewer has been e-mailed.",
@@ -224,9 +225,9 @@ def offer_decide(reference: str) -> Response | tuple[str, int]:
         decisions: list[triage.DecisionInput] = []
         seen: dict[int, int] = {}
         for item in offer.items:
-            version = request.form.get(f"item-{item.id}-version", "")
-            if version.isdigit():
-                seen[item.id] = int(version)
+            version = whole_number(request.form.get(f"item-{item.id}-version", ""))
+            if version is not None:
+                seen[item.id] = version
             decision = request.form.get(f"item-{item.id}-decision", "")
             reason = request.form.get(f"item-{item.id}-reason", "")
             if not decision:

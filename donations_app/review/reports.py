@@ -9,6 +9,7 @@ from flask import render_template, request
 
 from donations_app.models import utcnow
 from donations_app.models.vocabulary import OFFER_OUTCOMES
+from donations_app.parsing import whole_number
 from donations_app.review import bp
 from donations_app.review.access import lead_required
 from donations_app.services import reporting
@@ -124,8 +125,8 @@ def reports() -> str:
     """Offers per week by outcome, items by category, acceptance, decision time and backlog."""
     raw_weeks = request.args.get("weeks", "12")
     error = None
-    weeks = int(raw_weeks) if raw_weeks.isdigit() else 0
-    if weeks not in reporting.REPORT_WEEKS:
+    weeks = whole_number(raw_weeks, maximum=max(reporting.REPORT_WEEKS))
+    if weeks is None or weeks not in reporting.REPORT_WEEKS:
         error = "The period must be 4, 12, 26 or 52 weeks; the last 12 weeks are shown."
         weeks = 12
     period = reporting.Period.last_weeks(weeks, utcnow())

@@ -10,8 +10,10 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from donations_app.extensions import db
 from donations_app.models import Queue, Reviewer, utcnow
@@ -198,18 +200,31 @@ def authenticate(email: str, password: str) -> Reviewer | None:
 
 
 def _count_failure(reviewer: Reviewer, now: dt.datetime) -> None:
-    if reviewer.locked_until is not None:
-        # A lockout that has run out starts a new count.
-        reviewer.locked_until = None
-        reviewer.failed_logins = 0
-    reviewer.failed_logins += 1
+    # The database adds the failure in one UPDATE: a Python `failed_logins += 1` on the row
+    # loaded before the (slow) password check would let parallel wrong passwords overwrite
+    # each other's count and never reach the lockout. A lockout that has run out starts a
+    # new count, decided on the row as it is now, not as it was loaded.
+    lapsed = Reviewer.locked_until.is_not(None) & (Reviewer.locked_until <= now)
+    row = db.session.execute(
+        sa.update(Reviewer)
+        .where(Reviewer.id == reviewer.id)
+        .values(
+            failed_logins=sa.case((lapsed, 1), else_=Reviewer.failed_logins + 1),
+            locked_until=sa.case((lapsed, sa.null()), else_=Reviewer.locked_until),
+        )
+        .returning(Reviewer.failed_logins, Reviewer.locked_until)
+        .execution_options(synchronize_session=False)
+    ).one()
+    set_committed_value(reviewer, "failed_logins", row.failed_logins)
+    set_committed_value(reviewer, "locked_until", row.locked_until)
     record_event(
         "sign_in_failed",
         actor_type="system",
         actor_label=reviewer.email,
-        data={"reviewer_id": reviewer.id, "failed_logins": reviewer.failed_logins},
+        data={"reviewer_id": reviewer.id, "failed_logins": row.failed_logins},
     )
-    if reviewer.failed_logins >= MAX_FAILED_LOGINS:
+    # A parallel attempt may have locked the account already: lock it once, not again.
+    if row.failed_logins >= MAX_FAILED_LOGINS and not is_locked(reviewer, now):
         reviewer.locked_until = now + LOCKOUT_PERIOD
         record_event(
             "account_locked",
@@ -217,7 +232,7 @@ def _count_failure(reviewer: Reviewer, now: dt.datetime) -> None:
             actor_label=reviewer.email,
             data={
                 "reviewer_id": reviewer.id,
-                "failed_logins": reviewer.failed_logins,
+                "failed_logins": row.failed_logins,
                 "locked_until": reviewer.locked_until.isoformat(),
             },
         )

@@ -20,6 +20,7 @@ import sqlalchemy.orm
 from donations_app.extensions import db
 from donations_app.models import Evaluation, Finding, Item, Offer, Queue, Reviewer
 from donations_app.models.vocabulary import OFFER_OUTCOMES, OFFER_STATUSES, RECIPIENTS
+from donations_app.parsing import whole_number
 
 PAGE_SIZES = (25, 50, 100)
 SORTS = {
@@ -38,6 +39,12 @@ SORT_LABELS = {
 }
 DIRECTIONS = ("asc", "desc")
 MAX_TEXT = 100
+# The deepest page any list serves (the offer list and the audit log share it).
+MAX_PAGE = 1_000_000
+# Filter dates outside this range cannot match an offer; refusing them also keeps
+# `day + 1 day` far from date.max.
+EARLIEST_DAY = dt.date(2000, 1, 1)
+LATEST_DAY = dt.date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -159,15 +166,26 @@ def _text(value: str | None) -> str | None:
     return value or None
 
 
+def page_number(text: object) -> int | None:
+    """A page number from a URL (1 to MAX_PAGE), or None when the text is not one."""
+    return whole_number(text, minimum=1, maximum=MAX_PAGE)
+
+
 def _date(args: Mapping[str, str], key: str, label: str, errors: dict[str, str]) -> dt.date | None:
     raw = _text(args.get(key))
     if raw is None:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
-        errors[key] = f"{label} must be a date like 2026-03-31; the filter was ignored."
+        day = None
+    if day is None or not EARLIEST_DAY <= day <= LATEST_DAY:
+        errors[key] = (
+            f"{label} must be a date like 2026-03-31, from {EARLIEST_DAY.isoformat()} "
+            f"to {LATEST_DAY.isoformat()}; the filter was ignored."
+        )
         return None
+    return day
 
 
 def parse_filters(
@@ -217,17 +235,21 @@ def parse_filters(
     per_page = 25
     raw_size = _text(args.get("per_page"))
     if raw_size is not None:
-        if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
-            per_page = int(raw_size)
+        size = whole_number(raw_size, maximum=max(PAGE_SIZES))
+        if size in PAGE_SIZES:
+            per_page = size
         else:
             errors["per_page"] = "Offers per page must be 25, 50 or 100; 25 was used."
     page = 1
     raw_page = _text(args.get("page"))
     if raw_page is not None:
-        if raw_page.isdigit() and 1 <= int(raw_page) <= 1_000_000:
-            page = int(raw_page)
+        number = page_number(raw_page)
+        if number is not None:
+            page = number
         else:
-            errors["page"] = "The page number must be a whole number from 1; page 1 is shown."
+            errors["page"] = (
+                f"The page number must be a whole number from 1 to {MAX_PAGE:,}; page 1 is shown."
+            )
 
     filters = OfferFilters(
         queue=pick("queue", choices.queues, "Queue"),

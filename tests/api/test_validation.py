@@ -71,6 +71,7 @@ INVALID = [
     ("authority_confirmed", DELETE, "authority_confirmed", "authority to donate"),
     ("pickup.zip", "1234", "pickup.zip", "5 digits"),
     ("pickup.zip", "ABCDE", "pickup.zip", "5 digits"),
+    ("pickup.zip", "\u0666\u0662\u0667\u0660\u0661", "pickup.zip", "5 digits"),
     ("pickup.zip", 62701, "pickup.zip", "ZIP code"),
     ("pickup.available_from", "2026-02-30", "pickup.available_from", "YYYY-MM-DD"),
     ("pickup.available_from", "next week", "pickup.available_from", "YYYY-MM-DD"),
@@ -285,3 +286,75 @@ def test_hostile_text_is_stored_verbatim_as_data(client, app, text):
         offer = db.session.query(Offer).one()
         assert offer.agency_name == text
         assert offer.items[0].serial_numbers == [text]
+
+
+def raw_offer(path: str, literal: str) -> str:
+    """The valid offer as JSON text with the value at `path` written as a raw JSON literal."""
+    marker = "__RAW_VALUE__"
+    return json.dumps(with_value(path, marker)).replace(f'"{marker}"', literal)
+
+
+@pytest.mark.parametrize("literal", ["1e400", "-1e400", "1E+400", "1e28", "1.0e12", "1e-400"])
+@pytest.mark.parametrize("endpoint", ["/api/v1/offers", "/api/v1/checks"])
+def test_a_quantity_of_absurd_magnitude_is_a_field_error(client, app, endpoint, literal):
+    response = client.post(
+        endpoint, data=raw_offer("items.0.quantity", literal), content_type="application/json"
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
+    (message,) = messages_at(response.get_json()["errors"], "items.0.quantity")
+    assert "between 1 and 100,000" in message
+    with app.app_context():
+        assert stored_rows() == NOTHING
+
+
+@pytest.mark.parametrize(
+    ("literal", "says"),
+    [("1e400", "less than"), ("-1e400", "0 or more"), ("1e-400", "2 decimal places")],
+)
+def test_a_unit_value_of_absurd_magnitude_is_a_field_error(client, literal, says):
+    response = client.post(
+        "/api/v1/checks",
+        data=raw_offer("items.0.unit_value_usd", literal),
+        content_type="application/json",
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
+    (message,) = messages_at(response.get_json()["errors"], "items.0.unit_value_usd")
+    assert says in message
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31", "2101-01-01", "1999-12-31", "0001-01-01"])
+def test_a_check_date_outside_2000_to_2100_is_a_field_error(client, as_of):
+    response = client.post("/api/v1/checks", json=offer_body(as_of=as_of))
+    assert response.status_code == 422, response.get_data(as_text=True)
+    (message,) = messages_at(response.get_json()["errors"], "as_of")
+    assert message == (
+        "Enter the date to check against as a date between 2000-01-01 and 2100-12-31."
+    )
+
+
+@pytest.mark.parametrize(("as_of", "expired"), [("2000-01-01", False), ("2100-12-31", True)])
+def test_a_check_date_at_either_end_of_the_range_is_evaluated(client, as_of, expired):
+    response = client.post("/api/v1/checks", json=offer_body(as_of=as_of))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    armor_rules = {finding["rule"] for finding in response.get_json()["items"][0]["findings"]}
+    assert ("ARMOR-WARRANTY" in armor_rules) is expired  # the vests' warranty ends in 2031
+
+
+def test_a_far_future_expiry_date_is_evaluated_and_stored(client, app):
+    # The rules compare expires_on with as_of + days(n): the largest date must not overflow.
+    body = offer_body()
+    body["items"][0]["expires_on"] = "9999-12-31"
+    body["items"][1]["expires_on"] = "9999-12-31"
+    body["pickup"]["available_from"] = "9999-12-31"
+    check = client.post("/api/v1/checks", json={**body, "as_of": "2100-12-31"})
+    assert check.status_code == 200, check.get_data(as_text=True)
+    armor_rules = {finding["rule"] for finding in check.get_json()["items"][0]["findings"]}
+    assert "ARMOR-WARRANTY" not in armor_rules and "ARMOR-EXPIRY-MISSING" not in armor_rules
+    created = client.post("/api/v1/offers", json=body)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    with app.app_context():
+        from donations_app.extensions import db
+        from donations_app.models import Item
+
+        stored = db.session.query(Item).order_by(Item.position).all()
+        assert [item.expires_on for item in stored] == [dt.date(9999, 12, 31)] * 2

@@ -5,13 +5,15 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from donations_app.extensions import db
 from donations_app.models import Draft, Offer, OutboxMessage
 from donations_app.services.notify import send_due_mail
-from tests.intake.helpers import offer_answers, page_token, post_offer
+from tests.intake.helpers import csrf_token, medical_item, offer_answers, page_token, post_offer
+from tests.intake.test_offer_journey import status_path, submit
 
 GOOD_CSV = (
     "category,description,quantity,condition,acquired_via,expires_on,protection_level,damaged,"
@@ -163,3 +165,57 @@ def test_the_submit_is_rate_limited(app_config: dict) -> None:
     assert "Too many requests" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(Offer).count() == 1
+
+
+# Quantities that are not a whole number the API reads: "²" passes isdigit(), int() refuses
+# more than 4,300 digits, and Arabic-Indic digits are digits to Python but not to the schema.
+ODD_QUANTITIES = ["9" * 5000, "9" * 13, "\u00b2", "\u0661\u0662", "1" + "0" * 4299]
+ODD_QUANTITY_IDS = ["5000-digits", "13-digits", "superscript", "arabic-indic", "4300-digits"]
+
+
+@pytest.mark.parametrize("quantity", ODD_QUANTITIES, ids=ODD_QUANTITY_IDS)
+def test_an_odd_quantity_on_the_form_is_a_field_error(
+    app: Flask, client: FlaskClient, quantity: str
+) -> None:
+    response = post_offer(client, offer_answers(**{"items-0-quantity": quantity}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'href="#items-0-quantity"' in page
+    assert "Enter a quantity between 1 and 100,000." in page
+    with app.app_context():
+        assert db.session.query(Draft).count() == 0
+
+
+@pytest.mark.parametrize("quantity", ODD_QUANTITIES[:3], ids=ODD_QUANTITY_IDS[:3])
+def test_an_odd_quantity_in_an_information_answer_is_a_field_error(
+    app: Flask, client: FlaskClient, quantity: str
+) -> None:
+    path = status_path(submit(client, offer_answers(**medical_item(1))))
+    token = csrf_token(client.get(path).get_data(as_text=True))
+    fields = {key.replace("items-1-", "items-0-"): v for key, v in medical_item(1).items()}
+    response = client.post(
+        path + "/info",
+        data={
+            "csrf_token": token,
+            "items-0-position": "1",
+            **fields,
+            "items-0-quantity": quantity,
+            "items-0-expires_on": "2031-01-31",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'href="#items-0-quantity"' in page
+    with app.app_context():
+        offer = db.session.query(Offer).one()
+        assert (offer.status, offer.items[1].quantity) == ("needs_info", 40)
+
+
+@pytest.mark.parametrize("quantity", ODD_QUANTITIES[:3], ids=ODD_QUANTITY_IDS[:3])
+def test_an_odd_quantity_in_a_csv_names_row_and_column(client: FlaskClient, quantity: str) -> None:
+    rows = GOOD_CSV + f"radio,Handheld radios,{quantity},good,own_funds,,,,\n"
+    response = upload(client, rows.encode())
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Row 4, column quantity" in page
+    assert 'name="items-1-category"' not in page
