@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .guidelines import RuleSet, RuleSetError, load_rules, run_examples
+from .models import utctoday
 
 rules = AppGroup("rules", help="Check, test and explain the guideline rules (rules/*.yaml).")
 
@@ -70,7 +71,7 @@ def explain_command(offer_file: Any, as_of: str | None, directory: str | None) -
     ruleset = _load(_directory(directory))
     try:
         offer = parse_offer(json.load(offer_file), ruleset)
-        day = dt.date.fromisoformat(as_of) if as_of else dt.datetime.now(dt.UTC).date()
+        day = dt.date.fromisoformat(as_of) if as_of else utctoday()
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     evaluation = ruleset.evaluate(offer, day)

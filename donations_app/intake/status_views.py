@@ -6,6 +6,9 @@ import re
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import TextAreaField
 
 from donations_app.errors import wants_json
 from donations_app.guidelines.engine import jsonable
@@ -15,9 +18,14 @@ from donations_app.intake.forms import CHOICE_SUFFIX, WithdrawForm, info_respons
 from donations_app.intake.views import form_context
 from donations_app.models import Item, Offer
 from donations_app.models.vocabulary import FINAL_STATUSES
+from donations_app.parsing import whole_number
 from donations_app.services.offers import (
+    MAX_ANSWER,
+    InvalidAnswer,
+    answer_problem,
     donor_timeline,
     find_offer_by_token,
+    open_questions,
     respond_to_info_request,
     status_document,
     withdraw_offer,
@@ -42,6 +50,11 @@ STATUS_TEXT = {
     ),
     "withdrawn": ("Withdrawn", "You withdrew this offer. Nothing more will happen to it."),
 }
+QUESTION_TEXT = (
+    "A reviewer needs more information from you before they can decide. "
+    "Answer their question below."
+)
+CHANGED_WHILE_ANSWERING = "This offer changed while you were answering: check it and send again."
 MAX_REASON = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -110,14 +123,42 @@ def offer_body_of(offer: Offer) -> dict[str, Any]:
     }
 
 
+_ANSWER_FORMS: dict[type, type[FlaskForm]] = {}
+
+
+def _answer_form_class() -> type[FlaskForm]:
+    """The info response form with the free-text answer to a reviewer's question."""
+    base = info_response_form(active_ruleset())
+    if base not in _ANSWER_FORMS:
+
+        class AnswerForm(base):  # type: ignore[misc, valid-type]
+            answer = TextAreaField(
+                "Your answer",
+                description=f"Up to {MAX_ANSWER:,} characters. The reviewer reads it.",
+            )
+
+        _ANSWER_FORMS[base] = AnswerForm
+    return _ANSWER_FORMS[base]
+
+
 def _render_status(
-    offer: Offer, token: str, info_form: Any = None, errors: list[ErrorLink] | None = None
+    offer: Offer,
+    token: str,
+    info_form: Any = None,
+    errors: list[ErrorLink] | None = None,
+    notice: str = "",
+    answer: str = "",
 ) -> str:
     document = status_document(offer)
     flagged = [item for item in offer.items if item.outcome == "info"]
+    questions = open_questions(offer)
+    status_text = STATUS_TEXT.get(offer.status, (offer.status, ""))
+    if offer.status == "needs_info" and not flagged:
+        status_text = (status_text[0], QUESTION_TEXT)
     if info_form is None and offer.status == "needs_info":
-        info_form = info_response_form(active_ruleset())(
-            formdata=None, data={"items": [_item_answers(item) for item in flagged]}
+        info_form = _answer_form_class()(
+            formdata=None,
+            data={"items": [_item_answers(item) for item in flagged], "answer": answer},
         )
     return render_template(
         "intake/status.html",
@@ -125,15 +166,26 @@ def _render_status(
         token=token,
         document=document,
         items=list(zip(offer.items, document["items"], strict=False)),
-        status_text=STATUS_TEXT.get(offer.status, (offer.status, "")),
+        status_text=status_text,
         timeline=donor_timeline(offer),
         info_form=info_form,
         flagged=flagged,
+        questions=questions,
+        # A rules-only request needs no answer text; a reviewer's question (or nothing flagged
+        # at all) must be answered in words, or the offer could never move on.
+        ask_answer=bool(questions) or not flagged,
         can_withdraw=offer.status not in FINAL_STATUSES,
         errors=errors or [],
         form_has_errors=bool(errors),
+        notice=notice,
         **form_context(),
     )
+
+
+def _changed_while_answering(offer: Offer, token: str, answer: str = "") -> tuple[str, int]:
+    """The current status page, saying the offer changed under the donor's feet (409); the
+    donor's typed answer is kept, the item lines show what is stored now."""
+    return _render_status(offer, token, notice=CHANGED_WHILE_ANSWERING, answer=answer), 409
 
 
 @bp.get("/status/<token>")
@@ -145,37 +197,62 @@ def status(token: str) -> Any:
     return _render_status(offer, token)
 
 
+def _mismatch() -> None:
+    abort(400, description="The form does not match this offer. Reload the page.")
+
+
 @bp.post("/status/<token>/info")
 def answer_info_request(token: str) -> Any:
-    """Correct the flagged items; the offer is evaluated again with the corrected answers."""
+    """Answer a reviewer's question and correct the flagged items; commits the answer."""
     offer = _offer_or_404(token)
     if offer.status != "needs_info":
         flash("This offer is not waiting for more information from you.", "info")
         return redirect(url_for("intake.status", token=token))
-    form = info_response_form(active_ruleset())()
+    form = _answer_form_class()()
     flagged = {item.position for item in offer.items if item.outcome == "info"}
+    needs_answer = bool(open_questions(offer)) or not flagged
     catalog = active_ruleset().catalog
     body = offer_body_of(offer)
     index_map: dict[int, int] = {}
     for index, entry in enumerate(form.items):
-        position = entry.form.position.data
-        if not (position or "").isdigit() or int(position) not in flagged:
-            abort(400, description="The form does not match this offer. Reload the page.")
+        position = whole_number(entry.form.position.data, maximum=len(offer.items) - 1)
+        if position is None or position not in flagged or position in index_map:
+            _mismatch()
         answers = {k: v for k, v in entry.data.items() if k != "position"}
-        body["items"][int(position)] = item_body(answers, catalog)
-        index_map[int(position)] = index
-    if not index_map:
-        abort(400, description="The form does not match this offer. Reload the page.")
-    data, messages = load_body(body)
-    if messages:
-        errors = attach_errors(form, messages, index_map=index_map, fallback_id="info-form")
+        body["items"][position] = item_body(answers, catalog)
+        index_map[position] = index
+    if flagged and not index_map:
+        _mismatch()
+    answer = form.answer.data or ""
+    errors: list[ErrorLink] = []
+    problem = answer_problem(answer) if needs_answer or answer.strip() else None
+    if problem:
+        form.answer.errors = [problem]
+        errors.append(ErrorLink(form.answer.id, f"Your answer: {problem}"))
+    corrected: dict[int, dict] = {}
+    if index_map:
+        data, messages = load_body(body)
+        if messages:
+            errors += attach_errors(form, messages, index_map=index_map, fallback_id="info-form")
+        else:
+            corrected = {position: data["items"][position] for position in index_map}
+    if errors:
         return _render_status(offer, token, form, errors), 400
     try:
-        respond_to_info_request(offer, {pos: data["items"][pos] for pos in index_map})
+        respond_to_info_request(offer, corrected, answer)
     except TransitionError as error:
         flash(str(error), "error")
         return redirect(url_for("intake.status", token=token))
-    flash("Thank you. We checked the corrected items against the guidelines again.", "success")
+    except InvalidAnswer as error:
+        form.answer.errors = [str(error)]
+        errors = [ErrorLink(form.answer.id, f"Your answer: {error}")]
+        return _render_status(offer, token, form, errors), 400
+    except StaleDataError:
+        return _changed_while_answering(offer, token, answer)
+    if flagged:
+        flash("Thank you. We checked the corrected items against the guidelines again.", "success")
+    else:
+        flash("Thank you. We sent your answer to the reviewer and e-mailed you a copy.", "success")
     return redirect(url_for("intake.status", token=token))
 
 
@@ -209,6 +286,8 @@ def withdraw(token: str) -> Any:
         except TransitionError as error:
             flash(str(error), "error")
             return redirect(url_for("intake.status", token=token))
+        except StaleDataError:
+            return _changed_while_answering(offer, token)
         flash("You withdrew the offer. We sent a confirmation e-mail.", "success")
         return redirect(url_for("intake.status", token=token))
     return render_template("intake/withdraw.html", offer=offer, token=token, form=form, errors=[])

@@ -39,6 +39,7 @@ from donations_app.intake.forms import (
     form_classes,
 )
 from donations_app.models import Draft, Offer
+from donations_app.parsing import whole_number
 from donations_app.services import drafts
 from donations_app.services.rules import active_ruleset
 
@@ -196,8 +197,10 @@ def offer_post() -> tuple[str, int] | BaseResponse:
 
 def _remove_item(answers: dict[str, Any], remove: str) -> tuple[str, int]:
     items = answers["items"]
-    if remove.isdigit() and int(remove) < len(items):
-        del items[int(remove)]
+    index = whole_number(remove, maximum=len(items) - 1)
+    if index is None:
+        abort(400, description="The form does not match the item lines. Reload the page.")
+    del items[index]
     if not items:
         items.append({})
     return render_offer_form(form_from(answers))
@@ -362,21 +365,34 @@ def check_answers() -> tuple[str, int] | BaseResponse:
     ), 200
 
 
+def _show_confirmation(offer: Offer) -> BaseResponse:
+    session.pop(DRAFT_KEY, None)
+    session[SUBMITTED_KEY] = offer.public_id
+    return redirect(url_for("intake.confirmation"))
+
+
 def _submit_view() -> tuple[str, int] | BaseResponse:
-    from donations_app.services.offers import submit_offer
+    from donations_app.services.offers import DraftAlreadySubmitted, submit_offer
 
     draft = _session_draft()
     if draft is None:
+        # A second click (or tab) after the offer was stored shows that offer's confirmation.
+        earlier = drafts.submitted_offer(session.get(DRAFT_KEY))
+        if earlier is not None:
+            return _show_confirmation(earlier)
         return redirect(url_for("intake.offer_form"))
     data, messages = validate(draft.data, active_ruleset().catalog)
     if messages:
         form = form_from(draft.data)
         return render_offer_form(form, attach_errors(form, messages), status=400)
-    offer = submit_offer(data, source="web")
-    drafts.mark_submitted(draft, offer.id)
-    session.pop(DRAFT_KEY, None)
-    session[SUBMITTED_KEY] = offer.public_id
-    return redirect(url_for("intake.confirmation"))
+    try:
+        offer = submit_offer(data, source="web", draft_id=draft.id)
+    except DraftAlreadySubmitted as already:
+        earlier = db.session.get(Offer, already.offer_id) if already.offer_id else None
+        if earlier is None:
+            return redirect(url_for("intake.offer_form"))
+        return _show_confirmation(earlier)
+    return _show_confirmation(offer)
 
 
 def _register_submit() -> None:

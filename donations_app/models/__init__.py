@@ -1,7 +1,7 @@
 """The data model of SPEC sections 2 and 6."""
 
 from donations_app.models.audit import AuditEvent, OutboxMessage
-from donations_app.models.base import Base, utcnow
+from donations_app.models.base import Base, utcnow, utctoday
 from donations_app.models.evaluation import Evaluation, Finding
 from donations_app.models.offers import Draft, IdempotencyKey, Item, Offer, ReferenceNumber
 from donations_app.models.review import ItemDecision, Note, Queue, Reviewer, queue_members
@@ -23,4 +23,5 @@ __all__ = [
     "Reviewer",
     "queue_members",
     "utcnow",
+    "utctoday",
 ]

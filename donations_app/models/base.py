@@ -46,6 +46,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def utctoday() -> dt.date:
+    """Today's date in UTC: the date offers are evaluated and validated against."""
+    return utcnow().date()
+
+
 def in_list(column: str, values: tuple[str, ...], nullable: bool = False) -> str:
     """SQL for a CHECK constraint that keeps a column within a fixed vocabulary."""
     quoted = ", ".join(f"'{v}'" for v in values)

@@ -6,11 +6,12 @@ import datetime as dt
 import re
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from donations_app.extensions import db
-from donations_app.models import Draft, utcnow
+from donations_app.models import Draft, Offer, utcnow
 
 _SALT = "offer-draft-link"
 # Characters a browser never sends from a form field; PostgreSQL refuses NUL in text and JSON.
@@ -77,10 +78,15 @@ def draft_from_token(token: str) -> Draft | None:
     return find_draft(public_id) if isinstance(public_id, str) else None
 
 
-def mark_submitted(draft: Draft, offer_id: int) -> None:
-    """Close a draft once its offer is stored, so its link cannot submit it twice; commits."""
-    draft.submitted_offer_id = offer_id
-    db.session.commit()
+def submitted_offer(public_id: str | None) -> Offer | None:
+    """The offer a draft with this id was already submitted as, or None."""
+    if not public_id:
+        return None
+    return db.session.scalar(
+        sa.select(Offer)
+        .join(Draft, Draft.submitted_offer_id == Offer.id)
+        .where(Draft.public_id == public_id)
+    )
 
 
 def send_resume_link(draft: Draft, email: str, link: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -24,12 +25,14 @@ from donations_app.extensions import db
 from donations_app.guidelines import Evaluation as EngineEvaluation
 from donations_app.models import (
     AuditEvent,
+    Draft,
     Evaluation,
     Finding,
     IdempotencyKey,
     Item,
     Offer,
     Queue,
+    utctoday,
 )
 from donations_app.services.audit import record_event
 from donations_app.services.notify import enqueue_mail
@@ -38,17 +41,25 @@ from donations_app.services.rules import active_ruleset
 from donations_app.services.workflow import TransitionError, transition
 
 STATUS_SALT = "offer-status"
+MAX_ANSWER = 2000
 
 
-def today() -> dt.date:
-    """The evaluation date of a submission: today in UTC."""
-    return dt.datetime.now(dt.UTC).date()
+class DraftAlreadySubmitted(Exception):
+    """The draft was consumed by another submission (a double click, a second tab)."""
+
+    def __init__(self, offer_id: int | None) -> None:
+        super().__init__("This draft was already submitted.")
+        self.offer_id = offer_id
+
+
+class InvalidAnswer(ValueError):
+    """A donor's answer to a reviewer's question that is missing, too long or has control chars."""
 
 
 def check_offer(data: dict, as_of: dt.date | None = None) -> dict:
     """Dry run: evaluate a validated offer and return the SPEC section 5 answer; stores nothing."""
     ruleset = active_ruleset()
-    evaluation = ruleset.evaluate(data, as_of or today())
+    evaluation = ruleset.evaluate(data, as_of or utctoday())
     return {**evaluation.as_dict(), "ruleset": {"version": ruleset.version}}
 
 
@@ -112,7 +123,7 @@ def _store_evaluation(offer: Offer, result: EngineEvaluation, trigger: str) -> E
 
 def _create_offer(data: dict, source: str) -> Offer:
     """Add a new, evaluated offer with its audit event and confirmation to the session."""
-    submitted = today()
+    submitted = utctoday()
     ruleset = active_ruleset()
     result = ruleset.evaluate(data, submitted)
     agency, contact, pickup = data["agency"], data["contact"], data["pickup"]
@@ -163,11 +174,36 @@ def _create_offer(data: dict, source: str) -> Offer:
     return offer
 
 
-def submit_offer(data: dict, *, source: str = "web") -> Offer:
-    """Store, evaluate and route a validated offer, audit it and queue its confirmation; commits."""
+def _consume_draft(draft_id: int, offer_id: int) -> None:
+    """Mark the draft submitted by this offer, or raise DraftAlreadySubmitted if it already is."""
+    # The conditional UPDATE takes the row lock: a concurrent submission of the same draft waits
+    # for this transaction and then matches no row.
+    consumed = db.session.execute(
+        sa.update(Draft)
+        .where(Draft.id == draft_id, Draft.submitted_offer_id.is_(None))
+        .values(submitted_offer_id=offer_id)
+        .execution_options(synchronize_session=False)
+    )
+    if consumed.rowcount != 1:
+        raise DraftAlreadySubmitted(None)
+
+
+def submit_offer(data: dict, *, source: str = "web", draft_id: int | None = None) -> Offer:
+    """Store, evaluate and route a validated offer, audit it and queue its confirmation; commits.
+
+    With `draft_id`, the draft is marked submitted in the same transaction; when another
+    submission consumed it first, nothing is stored and DraftAlreadySubmitted names that offer.
+    """
     try:
         offer = _create_offer(data, source)
+        if draft_id is not None:
+            _consume_draft(draft_id, offer.id)
         db.session.commit()
+    except DraftAlreadySubmitted:
+        db.session.rollback()
+        first = db.session.scalar(sa.select(Draft.submitted_offer_id).where(Draft.id == draft_id))
+        db.session.commit()
+        raise DraftAlreadySubmitted(first) from None
     except Exception:
         db.session.rollback()
         raise
@@ -367,46 +403,129 @@ def offer_as_engine_dict(offer: Offer) -> dict:
     }
 
 
-def respond_to_info_request(offer: Offer, items: dict[int, dict]) -> Offer:
-    """Replace the flagged ("info") item lines, re-evaluate the offer and move it on; commits."""
+def open_questions(offer: Offer) -> list[AuditEvent]:
+    """The reviewers' donor-visible questions since the offer last entered needs_info."""
+    if offer.status != "needs_info":
+        return []
+    events = list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.offer_id == offer.id)
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        )
+    )
+    entered = 0
+    for index, event in enumerate(events):
+        if event.to_status == "needs_info" and event.from_status != "needs_info":
+            entered = index
+    return [
+        event
+        for event in events[entered:]
+        if event.action == "info_requested" and event.visible_to_donor and event.reason
+    ]
+
+
+def answer_problem(text: str) -> str | None:
+    """Why the donor's answer cannot be sent (missing, too long, control characters), or None."""
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        return "Enter your answer to the reviewer's question."
+    if any(unicodedata.category(c) == "Cc" and c not in "\r\n" for c in text):
+        return "Remove the control characters (such as null bytes or tabs) from your answer."
+    if len(text) > MAX_ANSWER:
+        return f"Enter {MAX_ANSWER:,} characters or fewer (you entered {len(text):,})."
+    return None
+
+
+def respond_to_info_request(offer: Offer, items: dict[int, dict], answer: str = "") -> Offer:
+    """Record the donor's answer to an information request and move the offer on; commits.
+
+    When the rules flagged items ("info"), `items` replaces those lines and the offer is evaluated
+    again. When nothing was flagged (a reviewer asked a question), `answer` is required and the
+    offer goes back to its queue without a new evaluation.
+    """
     if offer.status != "needs_info":
         raise TransitionError(
             f"This offer is {offer.status.replace('_', ' ')}: it is not waiting for more "
             "information."
         )
+    answer = (answer or "").replace("\r\n", "\n").strip()
+    flagged = [item for item in offer.items if item.outcome == "info"]
+    if answer or not flagged:
+        problem = answer_problem(answer)
+        if problem:
+            raise InvalidAnswer(problem)
     try:
-        changed = []
-        for item in offer.items:
-            if item.position in items and item.outcome == "info":
-                _set_item_fields(item, items[item.position])
-                changed.append(item.position)
-        offer.total_value_usd = _total_value(
-            [item.as_offer_item() for item in offer.items if item.unit_value_usd is not None]
-        )
-        db.session.flush()
-        result = active_ruleset().evaluate(offer_as_engine_dict(offer), today())
-        _store_evaluation(offer, result, "info_response")
-        transition(
-            offer,
-            _status_for(result.outcome),
-            action="info_response",
-            actor_type="donor",
-            actor_label=offer.contact_email,
-            data={"items": changed, "outcome": result.outcome, "queue": result.queue},
-            visible_to_donor=True,
-        )
-        enqueue_mail(
-            "info_response",
-            offer.contact_email,
-            "info_response_received",
-            offer=offer,
-            status_url=status_url(offer),
-        )
+        if flagged:
+            _reevaluate(offer, items, answer)
+        else:
+            _return_to_queue(offer, answer)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return offer
+
+
+def _reevaluate(offer: Offer, items: dict[int, dict], answer: str) -> None:
+    """Replace the flagged item lines and route the offer by a new evaluation."""
+    changed = []
+    for item in offer.items:
+        if item.position in items and item.outcome == "info":
+            _set_item_fields(item, items[item.position])
+            changed.append(item.position)
+    offer.total_value_usd = _total_value(
+        [item.as_offer_item() for item in offer.items if item.unit_value_usd is not None]
+    )
+    db.session.flush()
+    result = active_ruleset().evaluate(offer_as_engine_dict(offer), utctoday())
+    _store_evaluation(offer, result, "info_response")
+    transition(
+        offer,
+        _status_for(result.outcome),
+        action="info_response",
+        actor_type="donor",
+        actor_label=offer.contact_email,
+        reason=answer,
+        data={"items": changed, "outcome": result.outcome, "queue": result.queue},
+        visible_to_donor=True,
+    )
+    enqueue_mail(
+        "info_response",
+        offer.contact_email,
+        "info_response_received",
+        offer=offer,
+        status_url=status_url(offer),
+    )
+
+
+def _return_to_queue(offer: Offer, answer: str) -> None:
+    """Send an answered reviewer's question back to the offer's queue, as evaluated before."""
+    if offer.queue is None:
+        stored = offer.latest_evaluation
+        slug = stored.queue_slug if stored is not None else None
+        if slug is None:
+            _reevaluate(offer, {}, answer)
+            return
+        offer.queue = _queue(slug)
+    transition(
+        offer,
+        "queued",
+        action="info_response",
+        actor_type="donor",
+        actor_label=offer.contact_email,
+        reason=answer,
+        data={"items": [], "answered_question": True, "queue": offer.queue.slug},
+        visible_to_donor=True,
+    )
+    enqueue_mail(
+        "info_response",
+        offer.contact_email,
+        "info_answer_received",
+        offer=offer,
+        answer=answer,
+        status_url=status_url(offer),
+    )
 
 
 def withdraw_offer(offer: Offer, reason: str = "") -> Offer:

@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from donations_app.extensions import db
-from donations_app.models import ReferenceNumber
+from donations_app.models import ReferenceNumber, utctoday
 
 
 def allocate_reference(today: dt.date | None = None) -> str:
@@ -16,7 +16,7 @@ def allocate_reference(today: dt.date | None = None) -> str:
     The number comes from an autoincrement key, so two transactions never get the same one;
     a transaction that rolls back leaves a gap, which is harmless.
     """
-    year = (today or dt.datetime.now(dt.UTC).date()).year
+    year = (today or utctoday()).year
     number = db.session.execute(
         sa.insert(ReferenceNumber).values(year=year).returning(ReferenceNumber.id)
     ).scalar_one()

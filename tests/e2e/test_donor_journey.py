@@ -216,3 +216,34 @@ def test_journey_without_javascript(live_server, no_js_page) -> None:
     page.wait_for_url("**/offer/check")
     page.click("button:has-text('Submit offer')")
     assert re.search(r"UA-\d{4}-\d{6}", page.content())
+
+
+def test_answering_a_reviewers_question_is_accessible(live_server, page) -> None:
+    from donations_app.services import accounts, triage
+    from donations_app.services.offers import status_token, submit_offer
+    from tests.review.triage_support import armor, offer_data
+
+    with live_server.app.test_request_context():
+        offer = submit_offer(offer_data([armor()]), source="web")
+        reviewer = accounts.create_reviewer("rita@state.example.gov", "Rita", "a long passphrase 1")
+        triage.request_info(
+            offer, reviewer, "Which NIJ standard do the vests meet?", offer_version=offer.version
+        )
+        path = "/status/" + status_token(offer)
+
+    page.goto(live_server.url(path))
+    assert "Which NIJ standard do the vests meet?" in page.inner_text("[data-reviewer-question]")
+    assert_no_axe_violations(page)
+    page.click("button:has-text('Send your answer')")
+    page.wait_for_url("**/info")
+    assert page.title().startswith("Error: ")
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    assert_no_axe_violations(page)
+    page.click("[data-error-summary] a[href='#answer']")
+    assert page.evaluate("document.activeElement.id") == "answer"
+    page.keyboard.type("NIJ 0101.06, level IIIA.")
+    page.click("button:has-text('Send your answer')")
+    page.wait_for_url(re.compile(r".*/status/[^/]+$"))
+    assert page.inner_text("h1") == "Waiting for review"
+    assert "NIJ 0101.06, level IIIA." in page.content()
+    assert_no_axe_violations(page)

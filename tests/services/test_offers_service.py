@@ -8,10 +8,14 @@ from itsdangerous import URLSafeSerializer
 
 from donations_app.api.schemas import load_offer
 from donations_app.extensions import db
-from donations_app.models import AuditEvent, Offer, OutboxMessage
+from donations_app.models import AuditEvent, Draft, Offer, OutboxMessage, Reviewer, utcnow
+from donations_app.services import accounts, triage
 from donations_app.services.offers import (
+    DraftAlreadySubmitted,
+    InvalidAnswer,
     find_offer_by_token,
     offer_result,
+    open_questions,
     respond_to_info_request,
     status_document,
     status_token,
@@ -144,3 +148,75 @@ def test_status_tokens_are_signed(ctx, app):
     assert find_offer_by_token(forged) is None
     unknown = URLSafeSerializer(app.config["SECRET_KEY"], salt="offer-status").dumps("nobody")
     assert find_offer_by_token(unknown) is None
+
+
+def asked(offer, question="Which NIJ standard do the vests meet?"):
+    """A reviewer sends a queued offer back to the donor with a question."""
+    reviewer = accounts.create_reviewer("rita@state.example.gov", "Rita", "a long passphrase 1")
+    db.session.commit()
+    triage.request_info(offer, reviewer, question, offer_version=offer.version)
+    return offer
+
+
+def test_answering_a_reviewers_question_returns_the_offer_to_its_queue(ctx):
+    offer = asked(submit(item_body(), item_body(category="vehicle", insignia_removed=True)))
+    assert offer.status == "needs_info" and offer.queue.slug == "logistics"
+    [question] = open_questions(offer)
+    assert question.reason == "Which NIJ standard do the vests meet?"
+
+    respond_to_info_request(offer, {}, "  NIJ 0101.06, level IIIA.\r\nLabels attached. ")
+
+    db.session.expire_all()
+    offer = db.session.get(Offer, offer.id)
+    assert offer.status == "queued" and offer.queue.slug == "logistics"
+    assert [e.trigger for e in offer.evaluations] == ["submission"]  # not evaluated again
+    last = events(offer)[-1]
+    assert (last.action, last.from_status, last.to_status, last.actor_type) == (
+        "info_response",
+        "needs_info",
+        "queued",
+        "donor",
+    )
+    assert last.reason == "NIJ 0101.06, level IIIA.\nLabels attached." and last.visible_to_donor
+    [ack] = [m for m in mails(offer) if m.kind == "info_response"]
+    assert "NIJ 0101.06" in ack.body_text and "back in the queue" in ack.body_text
+    assert open_questions(offer) == []
+
+
+def test_a_question_without_a_queue_goes_to_the_evaluated_queue(ctx):
+    offer = asked(submit(item_body(), item_body(category="vehicle", insignia_removed=True)))
+    offer.queue = None
+    db.session.commit()
+    respond_to_info_request(offer, {}, "Yes.")
+    assert offer.status == "queued" and offer.queue.slug == "logistics"
+    assert len(offer.evaluations) == 1
+
+
+def test_a_reviewers_question_needs_a_clean_answer(ctx):
+    offer = asked(submit(item_body()))
+    for answer in ("   ", "bad\x00byte", "tab\there", "x" * 2001):
+        with pytest.raises(InvalidAnswer):
+            respond_to_info_request(offer, {}, answer)
+    assert offer.status == "needs_info"
+    assert events(offer)[-1].action == "info_requested"
+
+
+def test_only_the_latest_request_is_an_open_question(ctx):
+    offer = asked(submit(item_body()), "First question?")
+    respond_to_info_request(offer, {}, "First answer.")
+    reviewer = db.session.scalar(sa.select(Reviewer))
+    triage.request_info(offer, reviewer, "Second question?", offer_version=offer.version)
+    assert [event.reason for event in open_questions(offer)] == ["Second question?"]
+
+
+def test_submitting_a_draft_twice_stores_one_offer(ctx):
+    draft = Draft(email="", data={}, expires_at=utcnow())
+    db.session.add(draft)
+    db.session.commit()
+    first = submit_offer(load_offer(offer_body()), draft_id=draft.id)
+    with pytest.raises(DraftAlreadySubmitted) as refused:
+        submit_offer(load_offer(offer_body()), draft_id=draft.id)
+    assert refused.value.offer_id == first.id
+    assert db.session.scalars(sa.select(Offer.id)).all() == [first.id]
+    assert db.session.get(Draft, draft.id).submitted_offer_id == first.id
+    assert [m.kind for m in db.session.scalars(sa.select(OutboxMessage))] == ["confirmation"]
