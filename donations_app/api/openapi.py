@@ -7,6 +7,7 @@ catalog.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from marshmallow import Schema, fields
@@ -50,6 +51,12 @@ def field_schema(field: fields.Field, components: dict[str, Any]) -> dict[str, A
         }
     elif isinstance(field, f.Day | fields.Date):
         spec = {"type": "string", "format": "date"}
+        earliest, latest = getattr(field, "earliest", None), getattr(field, "latest", None)
+        if earliest or latest:
+            spec["description"] = (
+                f"From {(earliest or dt.date.min).isoformat()} "
+                f"to {(latest or dt.date.max).isoformat()}"
+            )
     elif isinstance(field, fields.DateTime):
         spec = {"type": "string", "format": "date-time"}
     elif isinstance(field, fields.Boolean):

@@ -202,7 +202,9 @@ def test_openapi_document_describes_the_api(client, app):
         "items",
     }
     assert schemas["Offer"]["properties"]["items"]["maxItems"] == 500
-    assert "as_of" in schemas["CheckRequest"]["properties"]
+    as_of = schemas["CheckRequest"]["properties"]["as_of"]
+    assert as_of["format"] == "date"
+    assert as_of["description"] == "From 2000-01-01 to 2100-12-31"
     offers = doc["paths"]["/offers"]["post"]
     assert {"201", "400", "413", "415", "422", "429"} <= set(offers["responses"])
 
