@@ -24,7 +24,6 @@ from tests.review.triage_support import (
     actions,
     item_ids,
     load_offer,
-    make_offer,
     make_reviewer,
     open_offer,
     post_action,
@@ -35,21 +34,6 @@ SUPERSCRIPT = "\u00b2"  # "²": isdigit() is True, int() raises
 HUGE = "9" * 5000  # int() refuses more than 4,300 digits
 NOT_NUMBERS = [SUPERSCRIPT, HUGE, "\u0661\u0662", "-1", "1.5", " "]
 NOT_NUMBER_IDS = ["superscript", "5000-digits", "arabic-indic", "negative", "fraction", "blank"]
-
-
-@pytest.fixture
-def reference(app):
-    return make_offer(app)
-
-
-@pytest.fixture
-def rita(app):
-    return make_reviewer(app, "rita@state.example.gov", name="Rita Reviewer")
-
-
-@pytest.fixture
-def lena(app):
-    return make_reviewer(app, "lena@state.example.gov", role="lead", name="Lena Lead")
 
 
 @pytest.fixture

@@ -19,28 +19,12 @@ from tests.review.triage_support import (
     decision_fields,
     item_ids,
     load_offer,
-    make_offer,
     make_reviewer,
     open_offer,
     outbox,
     post_action,
     sign_in,
 )
-
-
-@pytest.fixture
-def reference(app):
-    return make_offer(app)
-
-
-@pytest.fixture
-def rita(app):
-    return make_reviewer(app, "rita@state.example.gov", name="Rita Reviewer")
-
-
-@pytest.fixture
-def lena(app):
-    return make_reviewer(app, "lena@state.example.gov", role="lead", name="Lena Lead")
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from donations_app.extensions import db
 from donations_app.models import Offer
 from tests.review.triage_support import (
@@ -14,16 +12,6 @@ from tests.review.triage_support import (
     post_action,
     sign_in,
 )
-
-
-@pytest.fixture
-def reference(app):
-    return make_offer(app)
-
-
-@pytest.fixture
-def rita(app):
-    return make_reviewer(app, "rita@state.example.gov", name="Rita Reviewer")
 
 
 def test_page_shows_agency_contact_items_and_findings(app, client, reference, rita):

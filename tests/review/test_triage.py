@@ -4,36 +4,18 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from donations_app.extensions import db
 from donations_app.models import Note, Offer
 from donations_app.services.offers import status_url
 from tests.review.triage_support import (
     actions,
     load_offer,
-    make_offer,
     make_reviewer,
     open_offer,
     outbox,
     post_action,
     sign_in,
 )
-
-
-@pytest.fixture
-def reference(app):
-    return make_offer(app)
-
-
-@pytest.fixture
-def rita(app):
-    return make_reviewer(app, "rita@state.example.gov", name="Rita Reviewer")
-
-
-@pytest.fixture
-def lena(app):
-    return make_reviewer(app, "lena@state.example.gov", role="lead", name="Lena Lead")
 
 
 def test_claim_puts_the_offer_in_review_with_me(app, client, reference, rita):
