@@ -1,6 +1,7 @@
 """Benchmark: RuleSet.evaluate vs a hand-written function vs the same rules in simpleeval.
 
 Usage: .venv/bin/python bench/bench_engine.py [--offers N] [--repeat R]
+Needs the bench extra (simpleeval): .venv/bin/pip install -e '.[bench]'  (`make bench` does it)
 
 All three must agree on every item's fired rules, every item outcome, the offer outcome and the
 queue before anything is timed. Times are per item, best of R repeats (time.perf_counter),
@@ -19,9 +20,14 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from simpleeval import EvalWithCompoundTypes
-
 from donations_app.guidelines import load_rules
+
+try:
+    from simpleeval import EvalWithCompoundTypes
+except ModuleNotFoundError as missing:
+    raise SystemExit(
+        "bench_engine.py compares against simpleeval: pip install -e '.[bench]'"
+    ) from missing
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 AS_OF = dt.date(2026, 6, 1)

@@ -41,7 +41,9 @@ class Text(fields.String):
         self.multiline = multiline
         self.too_long = too_long
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
+    def _deserialize(  # type: ignore[override]  # a blank answer loads as None, unlike String
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> str | None:
         text = super()._deserialize(value, attr, data, **kwargs)
         for char in text:
             category = unicodedata.category(char)
@@ -76,7 +78,9 @@ class Choice(Text):
         self.choices = choices
         self.message = message
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
+    def _deserialize(  # type: ignore[override]  # a blank answer loads as None, as in Text
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> str | None:
         if isinstance(value, str) and value.strip() not in self.choices:
             raise ValidationError(f"{self.message}: {', '.join(self.choices)}.")
         return super()._deserialize(value, attr, data, **kwargs)
@@ -111,7 +115,7 @@ def _integral(value: Decimal | float) -> int | None:
     """
     if isinstance(value, Decimal) and value.is_snan():
         return None
-    if value != value or abs(value) >= 10**12:  # NaN, infinities and numbers too big to count
+    if value != value or not -(10**12) < value < 10**12:  # NaN, infinities, too big to count
         return None
     return int(value) if value == int(value) else None
 
@@ -136,7 +140,7 @@ class UsdAmount(fields.Field):
             raise ValidationError("Enter a value of 0 or more.")
         if amount > MAX_UNIT_VALUE:
             raise ValidationError("Enter a value of less than 10,000,000,000 US dollars.")
-        if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+        if amount != amount.quantize(Decimal("0.01")):
             raise ValidationError("Enter the value with no more than 2 decimal places.")
         return amount.quantize(Decimal("0.01"))
 
@@ -224,7 +228,9 @@ class SerialNumbers(fields.Field):
 class Email(Text):
     """An e-mail address checked with email-validator (syntax only), normalised."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
+    def _deserialize(  # type: ignore[override]  # a blank answer loads as None, as in Text
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> str | None:
         text = super()._deserialize(value, attr, data, **kwargs)
         if text is None:
             return None

@@ -106,8 +106,9 @@ def schema_object(schema: Schema, components: dict[str, Any]) -> dict[str, Any]:
         result["required"] = required
     if isinstance(schema, s._Part):
         result["additionalProperties"] = False
-    if type(schema).__doc__:
-        result["description"] = type(schema).__doc__.strip().splitlines()[0]
+    doc = type(schema).__doc__
+    if doc:
+        result["description"] = doc.strip().splitlines()[0]
     return result
 
 

@@ -50,7 +50,7 @@ AS_OF_EARLIEST = dt.date(2000, 1, 1)
 AS_OF_LATEST = dt.date(2100, 12, 31)
 
 
-def _required(message: str) -> dict[str, str]:
+def _required(message: str) -> dict[str, str | list[Any] | dict[Any, Any]]:
     return {"required": message, "null": message, "invalid": message}
 
 
@@ -167,7 +167,11 @@ class ItemLine(fields.Field):
         category = value.get("category")
         category = category.strip() if isinstance(category, str) else category
         schema = self.by_category.get(category) if isinstance(category, str) else None
-        listed = set(self.catalog.category(category).fields) if schema is not None else set()
+        listed = (
+            set(self.catalog.category(category).fields)
+            if schema is not None and isinstance(category, str)
+            else set()
+        )
         kept = {
             key: item
             for key, item in value.items()

@@ -115,8 +115,8 @@ def create_offer() -> tuple[Response, int] | Response:
     body = json_body()
     fingerprint = request_fingerprint(body)
     try:
-        if key is not None and (answer := idempotent_answer(key, fingerprint)) is not None:
-            return _created(*answer, replayed=True)
+        if key is not None and (earlier := idempotent_answer(key, fingerprint)) is not None:
+            return _created(*earlier, replayed=True)
         data = load_offer(body)
         answer, status, replayed = submit_offer_once(data, key=key, fingerprint=fingerprint)
     except IdempotencyConflict as conflict:

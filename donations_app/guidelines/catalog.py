@@ -6,6 +6,7 @@ import keyword
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 from .source import Mapping, Position, Problems, Sequence, did_you_mean, read_yaml
 
@@ -151,7 +152,7 @@ def _read_enums(data: Mapping, problems: Problems) -> dict[str, tuple[tuple[str,
     return enums
 
 
-def _name_ok(name: object, where: Position, what: str, problems: Problems) -> bool:
+def _name_ok(name: object, where: Position, what: str, problems: Problems) -> TypeGuard[str]:
     if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):
         problems.add(where, f"{what} {name!r} must be lower_case letters, digits and _")
         return False
@@ -192,7 +193,7 @@ def _read_categories(
             problems.add(where, "a category needs id, label and fields")
             continue
         _unknown_keys(entry, ("id", "label", "fields"), problems)
-        cid, label, fields = entry.get("id"), entry.get("label"), entry.get("fields", [])
+        cid, label, fields = entry.get("id"), entry.get("label"), entry.get("fields", Sequence())
         if not _name_ok(cid, entry.value_at("id"), "category id", problems):
             continue
         if cid in seen:
@@ -201,9 +202,9 @@ def _read_categories(
         if not isinstance(label, str):
             problems.add(entry.key_at("label"), f'category "{cid}" needs a label')
             label = cid
-        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+        if not isinstance(fields, Sequence) or not all(isinstance(f, str) for f in fields):
             problems.add(entry.value_at("fields"), "fields must be a list of field names")
-            fields = []
+            fields = Sequence()
         for index, name in enumerate(fields):
             if name not in known:
                 problems.add(

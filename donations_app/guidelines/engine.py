@@ -82,7 +82,7 @@ class Finding:
     def as_dict(self, values: bool = False) -> dict[str, Any]:
         """The SPEC section 5 finding, optionally with the values the condition read."""
         rule = self._rule
-        data = {
+        data: dict[str, Any] = {
             "rule": rule.id,
             "outcome": rule.outcome,
             "message": self.message,
@@ -185,7 +185,7 @@ class RuleSet:
         rejected = info = review = 0
         for index, item in enumerate(offer.get("items") or ()):
             category = item.get("category")
-            check = checks.get(category)  # type: ignore[arg-type]
+            check = checks.get(category)
             if check is None:
                 raise ValueError(f"item {index}: unknown category {category!r}")
             fired = check(item, as_of, recipient)

@@ -72,7 +72,7 @@ def read_example(raw: Any, where: Position, catalog: Catalog, problems: Problems
 
 def _read_item(item: Any, where: Position, catalog: Catalog, problems: Problems) -> dict | None:
     category = item.get("category") if isinstance(item, Mapping) else None
-    if category not in catalog:
+    if not isinstance(category, str) or category not in catalog:
         problems.add(
             where,
             f'the example item needs a known category, not "{category}"'

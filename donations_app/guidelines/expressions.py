@@ -43,7 +43,7 @@ _CATALOG_TYPES = {
     "list": LIST,
 }
 _ORDERED = {DATE, DURATION, NUMBER}
-_NEGATED = {
+_NEGATED: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Lt: ast.GtE,
     ast.LtE: ast.Gt,
     ast.Gt: ast.LtE,
@@ -55,7 +55,7 @@ _NEGATED = {
     ast.Is: ast.IsNot,
     ast.IsNot: ast.Is,
 }
-_OP_TEXT = {
+_OP_TEXT: dict[type[ast.AST], str] = {
     ast.Lt: "<",
     ast.LtE: "<=",
     ast.Gt: ">",
@@ -280,7 +280,7 @@ class _Checker:
     def _check_pair(
         self,
         node: ast.AST,
-        op: type,
+        op: type[ast.cmpop],
         left: Type,
         left_node: ast.AST,
         right: Type,
@@ -454,7 +454,7 @@ class _Lowerer:
         # A bare yes/no field: true only when it is True; a missing one matches neither way.
         return ast.Compare(self.value(node), [ast.Is()], [ast.Constant(not negate)])
 
-    def atom(self, left: ast.AST, op: type, right: ast.AST, negate: bool) -> ast.expr:
+    def atom(self, left: ast.AST, op: type[ast.cmpop], right: ast.AST, negate: bool) -> ast.expr:
         if negate:
             op = _NEGATED[op]
         if op in (ast.Is, ast.IsNot):
@@ -468,7 +468,9 @@ class _Lowerer:
         nullable: list[str] = []
         for part in [first, *others]:
             for sub in ast.walk(part):
-                variable = self.names.variables.get(sub.id) if isinstance(sub, ast.Name) else None
+                if not isinstance(sub, ast.Name):
+                    continue
+                variable = self.names.variables.get(sub.id)
                 if variable is not None and variable.nullable and sub.id not in nullable:
                     nullable.append(sub.id)
         if not nullable:

@@ -191,7 +191,8 @@ def _read_rule(
         problems.add(
             entry.key_at("examples"), "examples of a rule with effective dates need as_of:"
         )
-    if len(problems.errors) > before:
+    message_template, fix_template = templates["message"], templates["fix"]
+    if len(problems.errors) > before or message_template is None or fix_template is None:
         return None
     return Rule(
         id=fields["id"],
@@ -212,8 +213,8 @@ def _read_rule(
         notes=fields.get("notes", ""),
         examples=tuple(examples),
         reads=tuple(reads),
-        message_template=templates["message"],
-        fix_template=templates["fix"],
+        message_template=message_template,
+        fix_template=fix_template,
         condition_tree=tree,
     )
 

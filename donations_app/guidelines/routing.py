@@ -106,7 +106,8 @@ def read_routing(
         if key != "routes":
             problems.add(data.key_at(key), f'unknown key "{key}"' + did_you_mean(key, ("routes",)))
     names = routing_names(catalog, tags)
-    routes, tests = [], []
+    routes: list[Route] = []
+    tests: list[ast.stmt] = []
     for index, entry in enumerate(routes_data):
         if not isinstance(entry, YamlMapping):
             problems.add(routes_data.item_at(index), "a route needs queue, title and when")

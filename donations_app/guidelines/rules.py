@@ -106,12 +106,12 @@ class Rule:
     tags: tuple[str, ...]
     source_file: str
     where: Position
+    message_template: Template
+    fix_template: Template
     requires: tuple[str, ...] = ()
     effective_from: dt.date | None = None
     effective_until: dt.date | None = None
     notes: str = ""
     examples: tuple[Example, ...] = ()
     reads: tuple[str, ...] = ()
-    message_template: Template | None = None  # type: ignore[assignment]
-    fix_template: Template | None = None  # type: ignore[assignment]
     condition_tree: Any = None

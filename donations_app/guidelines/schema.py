@@ -92,7 +92,7 @@ def _flatten(data: Mapping, key: Any, messages: Any) -> list[tuple[Position, str
         return [(data.where, m) for m in _messages(messages)]
     if isinstance(messages, dict):
         value = data[key]
-        out = []
+        out: list[tuple[Position, str]] = []
         for index, inner in messages.items():
             where = value.item_at(index) if isinstance(value, Sequence) else data.value_at(key)
             out.extend((where, m) for m in _messages(inner))

@@ -66,10 +66,12 @@ def convert(kind: str, value: Any) -> Any:
 def item_body(answers: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     """One item line as the API takes it: common fields plus the chosen category's fields only."""
     category = _text(answers.get("category"))
+    listed = (
+        catalog.category(category).fields if category is not None and category in catalog else ()
+    )
     names = list(catalog.item_fields)
-    if category in catalog:
-        names += [n for n in catalog.category(category).fields if n not in names]
-    own = set(catalog.category(category).fields) if category in catalog else set()
+    names += [n for n in listed if n not in names]
+    own = set(listed)
     body: dict[str, Any] = {}
     for name in names:
         value = answers.get(name)

@@ -17,11 +17,11 @@ from wtforms import (
     FormField,
     HiddenField,
     RadioField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # 3.2 stubs lack it
 
 from donations_app.guidelines import Catalog, FieldSpec, RuleSet
 

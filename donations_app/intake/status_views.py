@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
@@ -197,7 +197,7 @@ def status(token: str) -> Any:
     return _render_status(offer, token)
 
 
-def _mismatch() -> None:
+def _mismatch() -> NoReturn:
     abort(400, description="The form does not match this offer. Reload the page.")
 
 
@@ -235,6 +235,7 @@ def answer_info_request(token: str) -> Any:
         if messages:
             errors += attach_errors(form, messages, index_map=index_map, fallback_id="info-form")
         else:
+            assert data is not None  # load_body returns an offer whenever it returns no messages
             corrected = {position: data["items"][position] for position in index_map}
     if errors:
         return _render_status(offer, token, form, errors), 400

@@ -355,6 +355,7 @@ def check_answers() -> tuple[str, int] | BaseResponse:
     if messages:
         form = form_from(draft.data)
         return render_offer_form(form, attach_errors(form, messages), status=400)
+    assert data is not None  # validate returns an offer whenever it returns no messages
     result = check_offer(data)
     return render_template(
         "intake/check_answers.html",
@@ -385,6 +386,7 @@ def _submit_view() -> tuple[str, int] | BaseResponse:
     if messages:
         form = form_from(draft.data)
         return render_offer_form(form, attach_errors(form, messages), status=400)
+    assert data is not None  # validate returns an offer whenever it returns no messages
     try:
         offer = submit_offer(data, source="web", draft_id=draft.id)
     except DraftAlreadySubmitted as already:

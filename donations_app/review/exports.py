@@ -106,7 +106,7 @@ def manifest_csv(recipient: str) -> str:
 def manifest_xlsx(recipient: str) -> bytes:
     """The manifest as an XLSX workbook; values are numbers, text cells guarded."""
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # the one a new workbook starts with
     sheet.title = f"Approved for {recipient.upper()}"
     sheet.append(COLUMNS)
     for row in manifest_rows(recipient):

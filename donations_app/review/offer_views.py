@@ -79,7 +79,7 @@ def render_offer(
     if evaluation is not None:
         for finding in evaluation.findings:
             findings.setdefault(finding.item_id, []).append(finding)
-    deciders = {
+    deciders: dict[int | None, Reviewer] = {
         r.id: r
         for r in db.session.scalars(
             sa.select(Reviewer).filter(

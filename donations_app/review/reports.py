@@ -70,7 +70,7 @@ def column_chart(
     every = max(1, len(categories) // 12)
     for index, category in enumerate(categories):
         x = LEFT + slot * index + slot * 0.15
-        base = TOP + plot_h
+        base: float = TOP + plot_h
         for name, colour, values in series:
             height = plot_h * values[index] / top
             if height > 0:

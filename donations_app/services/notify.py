@@ -16,7 +16,7 @@ import smtplib
 import threading
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app, render_template
@@ -67,7 +67,7 @@ def backoff(attempts: int) -> dt.timedelta:
 def _claim(message_id: int) -> OutboxMessage | None:
     """Take a due message for this sender, or None when another sender took it first."""
     now = utcnow()
-    claimed = db.session.execute(
+    result = db.session.execute(
         sa.update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
@@ -76,7 +76,9 @@ def _claim(message_id: int) -> OutboxMessage | None:
         )
         .values(next_attempt_at=now + CLAIM_LEASE, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    # An UPDATE answers a CursorResult, which counts rows; Session.execute is typed as Result.
+    claimed = cast(sa.CursorResult, result).rowcount
     db.session.commit()
     if claimed != 1:
         return None

@@ -13,7 +13,7 @@ import hashlib
 import json
 import unicodedata
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast, overload
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
@@ -67,6 +67,10 @@ def _status_for(outcome: str) -> str:
     return {"rejected": "rejected", "needs_info": "needs_info"}.get(outcome, "queued")
 
 
+@overload
+def _queue(slug: str) -> Queue: ...
+@overload
+def _queue(slug: None) -> None: ...
 def _queue(slug: str | None) -> Queue | None:
     if slug is None:
         return None
@@ -184,7 +188,7 @@ def _consume_draft(draft_id: int, offer_id: int) -> None:
         .values(submitted_offer_id=offer_id)
         .execution_options(synchronize_session=False)
     )
-    if consumed.rowcount != 1:
+    if cast(sa.CursorResult, consumed).rowcount != 1:  # an UPDATE's result counts rows
         raise DraftAlreadySubmitted(None)
 
 

@@ -52,6 +52,7 @@ def queue_overview() -> list[QueueSummary]:
         .group_by(Offer.queue_id, Offer.status)
     )
     for queue_id, status, count in db.session.execute(by_status):
+        assert queue_id is not None  # the WHERE clause leaves out offers without a queue
         counts[queue_id][status] = count
     oldest_query = (
         sa.select(Offer.queue_id, sa.func.min(Offer.submitted_at))
@@ -238,6 +239,7 @@ def decision_times(period: Period) -> DecisionTimes:
     per_week: dict[dt.date, list[float]] = defaultdict(list)
     everything: list[float] = []
     for submitted_at, decided_at in db.session.execute(statement):
+        assert decided_at is not None  # the WHERE clause compares it with the period
         seconds = (decided_at - submitted_at).total_seconds()
         everything.append(seconds)
         per_week[week_start(decided_at.date())].append(seconds)
@@ -273,7 +275,8 @@ def queue_backlog(period: Period) -> tuple[list[Queue], dict[dt.date, dict[str, 
     queues = db.session.scalars(sa.select(Queue).order_by(Queue.position, Queue.id)).all()
     table = {w: {q.slug: 0 for q in queues} for w in period.weeks}
     slugs = {q.id: q.slug for q in queues}
-    for row in db.session.execute(statement):
-        for index, week in enumerate(period.weeks):
-            table[week][slugs[row.queue_id]] = row[index + 1]
+    for queue_id, *weekly in db.session.execute(statement):
+        assert queue_id is not None  # the WHERE clause leaves out offers without a queue
+        for week, count in zip(period.weeks, weekly, strict=True):
+            table[week][slugs[queue_id]] = count
     return list(queues), table

@@ -67,7 +67,8 @@ class OfferFilters:
     page: int = 1
     per_page: int = 25
 
-    def query_args(self, **changes: Any) -> dict[str, str]:
+    # Any, not str: url_for(**args) would otherwise be checked against its own _external etc.
+    def query_args(self, **changes: Any) -> dict[str, Any]:
         """The URL query string that reproduces these filters (with `changes` applied)."""
         chosen = replace(self, **changes)
         args = {
@@ -212,10 +213,11 @@ def parse_filters(
 
     texts: dict[str, str | None] = {}
     for key, label in (("agency", "Agency"), ("q", "Search text")):
-        texts[key] = _text(args.get(key))
-        if texts[key] is not None and len(texts[key]) > MAX_TEXT:
+        text = _text(args.get(key))
+        if text is not None and len(text) > MAX_TEXT:
             errors[key] = f"{label} must be {MAX_TEXT} characters or fewer; it was ignored."
-            texts[key] = None
+            text = None
+        texts[key] = text
 
     date_from = _date(args, "from", "Submitted from", errors)
     date_to = _date(args, "to", "Submitted to", errors)
