@@ -31,70 +31,100 @@ def _nullable(spec: dict[str, Any], field: fields.Field) -> dict[str, Any]:
 
 def field_schema(field: fields.Field, components: dict[str, Any]) -> dict[str, Any]:
     """JSON Schema of one marshmallow field (components receives nested schemas)."""
-    spec: dict[str, Any]
-    if isinstance(field, f.Choice):
-        spec = {"type": "string", "enum": list(field.choices)}
-    elif isinstance(field, f.Email):
-        spec = {"type": "string", "format": "email", "maxLength": field.max_length}
-    elif isinstance(field, f.Text):
-        spec = {"type": "string", "maxLength": field.max_length}
-        if field.min_length:
-            spec["minLength"] = field.min_length
-    elif isinstance(field, f.WholeNumber):
-        spec = {"type": "integer", "minimum": field.minimum, "maximum": field.maximum}
-    elif isinstance(field, f.UsdAmount):
-        spec = {
-            "type": ["number", "string"],
-            "minimum": 0,
-            "maximum": float(f.MAX_UNIT_VALUE),
-            "description": "US dollars, at most 2 decimal places (a number or decimal text)",
-        }
-    elif isinstance(field, f.Day | fields.Date):
-        spec = {"type": "string", "format": "date"}
-        earliest, latest = getattr(field, "earliest", None), getattr(field, "latest", None)
-        if earliest or latest:
-            spec["description"] = (
-                f"From {(earliest or dt.date.min).isoformat()} "
-                f"to {(latest or dt.date.max).isoformat()}"
-            )
-    elif isinstance(field, fields.DateTime):
-        spec = {"type": "string", "format": "date-time"}
-    elif isinstance(field, fields.Boolean):
-        spec = {"type": "boolean"}
-    elif isinstance(field, f.SerialNumbers):
-        spec = {
-            "type": "array",
-            "items": {"type": "string", "maxLength": f.MAX_SERIAL_LENGTH},
-            "maxItems": f.MAX_SERIAL_NUMBERS,
-        }
-    elif isinstance(field, s.ItemList):
-        spec = {
-            "type": "array",
-            "items": {"$ref": _REF + "Item"},
-            "minItems": 1,
-            "maxItems": s.MAX_ITEMS,
-        }
-    elif isinstance(field, fields.Nested):
-        nested = field.schema
-        name = type(nested).__name__.removesuffix("Schema")
-        if name not in components:
-            components[name] = {}  # reserve the name first: schemas may refer to each other
-            components[name] = schema_object(nested, components)
-        spec = {"$ref": _REF + name}
-    elif isinstance(field, fields.List):
-        spec = {"type": "array", "items": field_schema(field.inner, components)}
-    elif isinstance(field, fields.Integer):
-        spec = {"type": "integer"}
-    elif isinstance(field, fields.Dict):
-        spec = {"type": "object"}
-    elif isinstance(field, fields.String):
-        spec = {"type": "string"}
-    else:
+    spec = (
+        _text_schema(field)
+        or _value_schema(field)
+        or _collection_schema(field, components)
+        or _plain_schema(field)
+    )
+    if spec is None:
         raise TypeError(f"no OpenAPI mapping for {type(field).__name__}")
     for key in ("description", "enum", "example"):
         if key in field.metadata:
             spec[key] = field.metadata[key]
     return _nullable(spec, field)
+
+
+# Each of these answers None for a field it does not map. They are tried in this order, and
+# within each the subclasses come before their bases (Email before Text, Date before DateTime).
+
+
+def _text_schema(field: fields.Field) -> dict[str, Any] | None:
+    if isinstance(field, f.Choice):
+        return {"type": "string", "enum": list(field.choices)}
+    if isinstance(field, f.Email):
+        return {"type": "string", "format": "email", "maxLength": field.max_length}
+    if isinstance(field, f.Text):
+        spec: dict[str, Any] = {"type": "string", "maxLength": field.max_length}
+        if field.min_length:
+            spec["minLength"] = field.min_length
+        return spec
+    return None
+
+
+def _value_schema(field: fields.Field) -> dict[str, Any] | None:
+    if isinstance(field, f.WholeNumber):
+        return {"type": "integer", "minimum": field.minimum, "maximum": field.maximum}
+    if isinstance(field, f.UsdAmount):
+        return {
+            "type": ["number", "string"],
+            "minimum": 0,
+            "maximum": float(f.MAX_UNIT_VALUE),
+            "description": "US dollars, at most 2 decimal places (a number or decimal text)",
+        }
+    if isinstance(field, f.Day | fields.Date):
+        return _date_schema(field)
+    if isinstance(field, fields.DateTime):
+        return {"type": "string", "format": "date-time"}
+    if isinstance(field, fields.Boolean):
+        return {"type": "boolean"}
+    return None
+
+
+def _date_schema(field: fields.Field) -> dict[str, Any]:
+    spec: dict[str, Any] = {"type": "string", "format": "date"}
+    earliest, latest = getattr(field, "earliest", None), getattr(field, "latest", None)
+    if earliest or latest:
+        spec["description"] = (
+            f"From {(earliest or dt.date.min).isoformat()} to {(latest or dt.date.max).isoformat()}"
+        )
+    return spec
+
+
+def _collection_schema(field: fields.Field, components: dict[str, Any]) -> dict[str, Any] | None:
+    if isinstance(field, f.SerialNumbers):
+        return {
+            "type": "array",
+            "items": {"type": "string", "maxLength": f.MAX_SERIAL_LENGTH},
+            "maxItems": f.MAX_SERIAL_NUMBERS,
+        }
+    if isinstance(field, s.ItemList):
+        return {
+            "type": "array",
+            "items": {"$ref": _REF + "Item"},
+            "minItems": 1,
+            "maxItems": s.MAX_ITEMS,
+        }
+    if isinstance(field, fields.Nested):
+        nested = field.schema
+        name = type(nested).__name__.removesuffix("Schema")
+        if name not in components:
+            components[name] = {}  # reserve the name first: schemas may refer to each other
+            components[name] = schema_object(nested, components)
+        return {"$ref": _REF + name}
+    if isinstance(field, fields.List):
+        return {"type": "array", "items": field_schema(field.inner, components)}
+    return None
+
+
+def _plain_schema(field: fields.Field) -> dict[str, Any] | None:
+    if isinstance(field, fields.Integer):
+        return {"type": "integer"}
+    if isinstance(field, fields.Dict):
+        return {"type": "object"}
+    if isinstance(field, fields.String):
+        return {"type": "string"}
+    return None
 
 
 def schema_object(schema: Schema, components: dict[str, Any]) -> dict[str, Any]:
