@@ -222,7 +222,7 @@ class ItemList(fields.Field):
         return lines
 
 
-def _build_offer_schema(catalog: Catalog, allow_as_of: bool) -> Schema:
+def _agency_schema(catalog: Catalog) -> type[Schema]:
     states = _enum_values(catalog, "state")
 
     class Agency(_Part):
@@ -264,6 +264,10 @@ def _build_offer_schema(catalog: Catalog, allow_as_of: bool) -> Schema:
                 data["ori"] = ori
             return data
 
+    return Agency
+
+
+def _contact_schema() -> type[Schema]:
     class Contact(_Part):
         name = Text(
             required=True,
@@ -301,6 +305,10 @@ def _build_offer_schema(catalog: Catalog, allow_as_of: bool) -> Schema:
             data.setdefault("title", "")
             return data
 
+    return Contact
+
+
+def _pickup_schema() -> type[Schema]:
     class Pickup(_Part):
         zip = Text(
             required=True,
@@ -317,12 +325,16 @@ def _build_offer_schema(catalog: Catalog, allow_as_of: bool) -> Schema:
                 raise ValidationError(ZIP_MESSAGE, "zip")
             return data
 
+    return Pickup
+
+
+def _build_offer_schema(catalog: Catalog, allow_as_of: bool) -> Schema:
     def nested(schema: type[Schema], message: str) -> fields.Nested:
         return fields.Nested(schema, required=True, error_messages=_required(message))
 
     attrs: dict[str, Any] = {
-        "agency": nested(Agency, "Enter the agency's details"),
-        "contact": nested(Contact, "Enter the contact's details"),
+        "agency": nested(_agency_schema(catalog), "Enter the agency's details"),
+        "contact": nested(_contact_schema(), "Enter the contact's details"),
         "recipient": Choice(
             _enum_values(catalog, "recipient"),
             required=True,
@@ -334,7 +346,7 @@ def _build_offer_schema(catalog: Catalog, allow_as_of: bool) -> Schema:
             message=AUTHORITY_MESSAGE,
             error_messages=_required(AUTHORITY_MESSAGE),
         ),
-        "pickup": nested(Pickup, "Enter where and when the items can be collected"),
+        "pickup": nested(_pickup_schema(), "Enter where and when the items can be collected"),
         "items": ItemList(
             catalog, required=True, error_messages=_required("Add at least one item.")
         ),
