@@ -239,53 +239,82 @@ def _read_fields(
         problems.add(data.key_at(section_name), f"a {section_name} section (a mapping) is required")
         return fields
     for name, body in section.items():
-        where = section.key_at(name)
-        if not _name_ok(name, where, "field name", problems):
-            continue
-        if not isinstance(body, Mapping):
-            problems.add(where, f'field "{name}" needs label and type')
-            continue
-        _unknown_keys(body, _FIELD_KEYS, problems)
-        ftype = body.get("type")
-        if ftype not in FIELD_TYPES:
-            problems.add(
-                body.value_at("type"),
-                f"type must be one of {', '.join(FIELD_TYPES)}"
-                + did_you_mean(str(ftype), FIELD_TYPES),
-            )
-            continue
-        spec = FieldSpec(name, str(body.get("label", name)), ftype, hint=str(body.get("hint", "")))
-        if ftype == "enum" and "choices" in body:
-            spec = _with_choices(
-                spec, _labelled(body["choices"], body.value_at("choices"), problems)
-            )
-        elif ftype == "enum" and "enum" in body:
-            if body["enum"] not in enums:
-                problems.add(
-                    body.value_at("enum"),
-                    f'unknown enum "{body["enum"]}"' + did_you_mean(str(body["enum"]), enums),
-                )
-            spec = _with_choices(spec, enums.get(body["enum"], ()))
-        elif ftype == "enum" and not (section_name == "item_fields" and name == "category"):
-            problems.add(where, f'enum field "{name}" needs choices or enum')
-        if "suggestions" in body:
-            if body["suggestions"] not in sets:
-                problems.add(
-                    body.value_at("suggestions"),
-                    f'unknown set "{body["suggestions"]}"'
-                    + did_you_mean(str(body["suggestions"]), sets),
-                )
-            spec = FieldSpec(
-                spec.name,
-                spec.label,
-                spec.type,
-                spec.choices,
-                spec.choice_labels,
-                spec.hint,
-                sets.get(body["suggestions"]),
-            )
-        fields[name] = spec
+        spec = _read_field(name, body, section.key_at(name), section_name, enums, sets, problems)
+        if spec is not None:
+            fields[name] = spec
     return fields
+
+
+def _read_field(
+    name: object,
+    body: object,
+    where: Position,
+    section_name: str,
+    enums: dict[str, tuple[tuple[str, str], ...]],
+    sets: dict[str, tuple[str, ...]],
+    problems: Problems,
+) -> FieldSpec | None:
+    if not _name_ok(name, where, "field name", problems):
+        return None
+    if not isinstance(body, Mapping):
+        problems.add(where, f'field "{name}" needs label and type')
+        return None
+    _unknown_keys(body, _FIELD_KEYS, problems)
+    ftype = body.get("type")
+    if ftype not in FIELD_TYPES:
+        problems.add(
+            body.value_at("type"),
+            f"type must be one of {', '.join(FIELD_TYPES)}" + did_you_mean(str(ftype), FIELD_TYPES),
+        )
+        return None
+    spec = FieldSpec(name, str(body.get("label", name)), ftype, hint=str(body.get("hint", "")))
+    if ftype == "enum":
+        spec = _enum_choices(spec, body, where, section_name, enums, problems)
+    if "suggestions" in body:
+        spec = _with_suggestions(spec, body, sets, problems)
+    return spec
+
+
+def _enum_choices(
+    spec: FieldSpec,
+    body: Mapping,
+    where: Position,
+    section_name: str,
+    enums: dict[str, tuple[tuple[str, str], ...]],
+    problems: Problems,
+) -> FieldSpec:
+    if "choices" in body:
+        return _with_choices(spec, _labelled(body["choices"], body.value_at("choices"), problems))
+    if "enum" in body:
+        if body["enum"] not in enums:
+            problems.add(
+                body.value_at("enum"),
+                f'unknown enum "{body["enum"]}"' + did_you_mean(str(body["enum"]), enums),
+            )
+        return _with_choices(spec, enums.get(body["enum"], ()))
+    # The item's category takes its choices from the categories section.
+    if not (section_name == "item_fields" and spec.name == "category"):
+        problems.add(where, f'enum field "{spec.name}" needs choices or enum')
+    return spec
+
+
+def _with_suggestions(
+    spec: FieldSpec, body: Mapping, sets: dict[str, tuple[str, ...]], problems: Problems
+) -> FieldSpec:
+    if body["suggestions"] not in sets:
+        problems.add(
+            body.value_at("suggestions"),
+            f'unknown set "{body["suggestions"]}"' + did_you_mean(str(body["suggestions"]), sets),
+        )
+    return FieldSpec(
+        spec.name,
+        spec.label,
+        spec.type,
+        spec.choices,
+        spec.choice_labels,
+        spec.hint,
+        sets.get(body["suggestions"]),
+    )
 
 
 def _read_needs(
