@@ -397,28 +397,36 @@ class _Checker:
             )
         if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             return self.error(node, f"{func.id}() takes exactly one value")
-        arg_node = node.args[0]
         if func.id in ("missing", "present"):
-            if not (isinstance(arg_node, ast.Name) and arg_node.id in self.names.variables):
-                return self.error(arg_node, f"{func.id}() takes a field name")
-            self.check(arg_node, depth)
-            return Type(BOOL)
+            return self._presence_test(func.id, node.args[0], depth)
         if func.id == "date":
-            if not (isinstance(arg_node, ast.Constant) and isinstance(arg_node.value, str)):
-                return self.error(arg_node, 'date() takes a quoted date, e.g. date("2026-01-31")')
-            try:
-                dt.date.fromisoformat(arg_node.value)
-            except ValueError:
-                return self.error(arg_node, f'"{arg_node.value}" is not a date (YYYY-MM-DD)')
-            return Type(DATE)
+            return self._date_literal(node.args[0])
+        return self._conversion(func.id, node.args[0], depth)
+
+    def _presence_test(self, name: str, arg_node: ast.expr, depth: int) -> Type:
+        if not (isinstance(arg_node, ast.Name) and arg_node.id in self.names.variables):
+            return self.error(arg_node, f"{name}() takes a field name")
+        self.check(arg_node, depth)
+        return Type(BOOL)
+
+    def _date_literal(self, arg_node: ast.expr) -> Type:
+        if not (isinstance(arg_node, ast.Constant) and isinstance(arg_node.value, str)):
+            return self.error(arg_node, 'date() takes a quoted date, e.g. date("2026-01-31")')
+        try:
+            dt.date.fromisoformat(arg_node.value)
+        except ValueError:
+            return self.error(arg_node, f'"{arg_node.value}" is not a date (YYYY-MM-DD)')
+        return Type(DATE)
+
+    def _conversion(self, name: str, arg_node: ast.expr, depth: int) -> Type:
         arg = self.check(arg_node, depth)
-        want = {"days": NUMBER, "lower": TEXT, "upper": TEXT, "count": LIST}[func.id]
+        want = {"days": NUMBER, "lower": TEXT, "upper": TEXT, "count": LIST}[name]
         if arg.kind not in (want, ERROR):
-            return self.error(arg_node, f"{func.id}() takes a {want} value, not a {arg.kind} value")
-        result = {"days": DURATION, "lower": TEXT, "upper": TEXT, "count": NUMBER}[func.id]
-        choices = arg.choices if func.id in ("lower", "upper") else None
+            return self.error(arg_node, f"{name}() takes a {want} value, not a {arg.kind} value")
+        result = {"days": DURATION, "lower": TEXT, "upper": TEXT, "count": NUMBER}[name]
+        choices = arg.choices if name in ("lower", "upper") else None
         if choices is not None:
-            choices = tuple(getattr(c, func.id)() for c in choices)
+            choices = tuple(getattr(c, name)() for c in choices)
         return Type(result, choices, arg.nullable)
 
 
@@ -483,19 +491,9 @@ class _Lowerer:
 
     def value(self, node: ast.AST) -> ast.expr:
         if isinstance(node, ast.Name):
-            if node.id in _BOOL_WORDS:
-                return ast.Constant(_BOOL_WORDS[node.id])
-            if node.id in self.names.variables:
-                return ast.Name(node.id, ast.Load())
-            return self.pool.add(self.names.constants[node.id][1], "set")
+            return self._name_value(node)
         if isinstance(node, ast.Constant):
-            if isinstance(node.value, float):
-                text = ast.get_source_segment(self.checker.source, node) or repr(node.value)
-                try:
-                    return self.pool.add(Decimal(text), "n")
-                except InvalidOperation:
-                    return self.pool.add(Decimal(repr(node.value)), "n")
-            return ast.Constant(node.value)
+            return self._constant_value(node)
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
             return self.pool.add(frozenset(e.value for e in node.elts), "set")  # type: ignore[attr-defined]
         if isinstance(node, ast.UnaryOp):
@@ -511,6 +509,22 @@ class _Lowerer:
         if isinstance(node, ast.Call):
             return self._call(node)
         raise AssertionError(f"unchecked node {type(node).__name__}")  # pragma: no cover
+
+    def _name_value(self, node: ast.Name) -> ast.expr:
+        if node.id in _BOOL_WORDS:
+            return ast.Constant(_BOOL_WORDS[node.id])
+        if node.id in self.names.variables:
+            return ast.Name(node.id, ast.Load())
+        return self.pool.add(self.names.constants[node.id][1], "set")
+
+    def _constant_value(self, node: ast.Constant) -> ast.expr:
+        if isinstance(node.value, float):
+            text = ast.get_source_segment(self.checker.source, node) or repr(node.value)
+            try:
+                return self.pool.add(Decimal(text), "n")
+            except InvalidOperation:
+                return self.pool.add(Decimal(repr(node.value)), "n")
+        return ast.Constant(node.value)
 
     def _call(self, node: ast.Call) -> ast.expr:
         name, arg = node.func.id, node.args[0]  # type: ignore[attr-defined]

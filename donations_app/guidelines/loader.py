@@ -159,13 +159,7 @@ def _read_rule(
         problems.add(entry.value_at("when"), "when: must be a condition, e.g. damaged is true")
         return None
     requires = tuple(fields["requires"])
-    for index, name in enumerate(requires):
-        if name not in catalog.item_fields and name not in catalog.fields:
-            problems.add(
-                entry["requires"].item_at(index),
-                f'unknown field "{name}"'
-                + did_you_mean(name, [*catalog.item_fields, *catalog.fields]),
-            )
+    _check_requires(entry, requires, catalog, problems)
     reads: list[str] = list(requires)
     tree = None
     try:
@@ -217,6 +211,18 @@ def _read_rule(
         fix_template=fix_template,
         condition_tree=tree,
     )
+
+
+def _check_requires(
+    entry: Mapping, requires: tuple[str, ...], catalog: Catalog, problems: Problems
+) -> None:
+    for index, name in enumerate(requires):
+        if name not in catalog.item_fields and name not in catalog.fields:
+            problems.add(
+                entry["requires"].item_at(index),
+                f'unknown field "{name}"'
+                + did_you_mean(name, [*catalog.item_fields, *catalog.fields]),
+            )
 
 
 def _applies_to(

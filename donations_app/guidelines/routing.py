@@ -112,34 +112,42 @@ def read_routing(
         if not isinstance(entry, YamlMapping):
             problems.add(routes_data.item_at(index), "a route needs queue, title and when")
             continue
-        for key in entry:
-            if key not in _ROUTE_KEYS:
-                problems.add(
-                    entry.key_at(key), f'unknown key "{key}"' + did_you_mean(key, _ROUTE_KEYS)
-                )
-        queue, title, when = entry.get("queue"), entry.get("title", ""), entry.get("when")
-        when = "always" if when is True else when
-        if not isinstance(queue, str) or not _QUEUE.match(queue):
-            problems.add(entry.value_at("queue"), "queue must be a slug such as export-control")
-            continue
-        if not isinstance(when, str):
-            problems.add(
-                entry.key_at("when") if "when" in entry else entry.where,
-                "a route needs a condition under when:",
-            )
-            continue
-        try:
-            condition = compile_condition(when, names, pool)
-        except ExpressionErrors as exc:
-            start = entry.value_at("when")
-            for error in exc.errors:
-                problems.add(start.shifted(error.line - 1, error.col), error.message)
-            continue
-        routes.append(Route(queue, str(title), when))
-        tests.append(ast.If(condition.tree, [ast.Return(ast.Constant(queue))], []))
+        read = _read_route(entry, names, pool, problems)
+        if read is not None:
+            route, tree = read
+            routes.append(route)
+            tests.append(ast.If(tree, [ast.Return(ast.Constant(route.queue))], []))
     if len(routes) != len(routes_data):
         return None
     return Router(routes, _compile(tests, pool))
+
+
+def _read_route(
+    entry: YamlMapping, names: Names, pool: ConstantPool, problems: Problems
+) -> tuple[Route, ast.expr] | None:
+    """One route and its compiled condition, or None after recording what is wrong with it."""
+    for key in entry:
+        if key not in _ROUTE_KEYS:
+            problems.add(entry.key_at(key), f'unknown key "{key}"' + did_you_mean(key, _ROUTE_KEYS))
+    queue, title, when = entry.get("queue"), entry.get("title", ""), entry.get("when")
+    when = "always" if when is True else when
+    if not isinstance(queue, str) or not _QUEUE.match(queue):
+        problems.add(entry.value_at("queue"), "queue must be a slug such as export-control")
+        return None
+    if not isinstance(when, str):
+        problems.add(
+            entry.key_at("when") if "when" in entry else entry.where,
+            "a route needs a condition under when:",
+        )
+        return None
+    try:
+        condition = compile_condition(when, names, pool)
+    except ExpressionErrors as exc:
+        start = entry.value_at("when")
+        for error in exc.errors:
+            problems.add(start.shifted(error.line - 1, error.col), error.message)
+        return None
+    return Route(queue, str(title), when), condition.tree
 
 
 def _compile(tests: list[ast.stmt], pool: ConstantPool) -> Any:
