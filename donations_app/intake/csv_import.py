@@ -68,28 +68,9 @@ def read_items(
     data: bytes, catalog: Catalog, offer_answers: Mapping[str, Any], existing: int
 ) -> list[dict[str, str]]:
     """Item answers from a CSV file, checked by the API schema; CsvImportError if a row fails."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CsvImportError(["The file must be a CSV file saved as UTF-8 text."]) from None
-    if "\x00" in text:
-        raise CsvImportError(["The file must be a CSV file saved as UTF-8 text."])
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        rows = list(reader)
-    except csv.Error as error:
-        raise CsvImportError([f"The file is not a readable CSV file ({error})."]) from None
-    if not rows:
-        raise CsvImportError(["The file is empty. Use the template and add one row per item."])
+    rows = _csv_rows(data)
     header = [cell.strip().lower() for cell in rows[0]]
-    known = columns(catalog)
-    problems = [
-        f"Column {index + 1} ({name or 'no name'}) is not one of the template's columns."
-        for index, name in enumerate(header)
-        if name not in known
-    ]
-    if "category" not in header:
-        problems.append("The file needs a category column (use the template).")
+    problems = _header_problems(header, catalog)
     if problems:
         raise CsvImportError(problems)
     items: list[dict[str, str]] = []
@@ -117,6 +98,36 @@ def read_items(
     if problems:
         raise CsvImportError(problems)
     return items
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    """The rows of a UTF-8 CSV file, at least one; CsvImportError when it cannot be read."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CsvImportError(["The file must be a CSV file saved as UTF-8 text."]) from None
+    if "\x00" in text:
+        raise CsvImportError(["The file must be a CSV file saved as UTF-8 text."])
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        raise CsvImportError([f"The file is not a readable CSV file ({error})."]) from None
+    if not rows:
+        raise CsvImportError(["The file is empty. Use the template and add one row per item."])
+    return rows
+
+
+def _header_problems(header: list[str], catalog: Catalog) -> list[str]:
+    known = columns(catalog)
+    problems = [
+        f"Column {index + 1} ({name or 'no name'}) is not one of the template's columns."
+        for index, name in enumerate(header)
+        if name not in known
+    ]
+    if "category" not in header:
+        problems.append("The file needs a category column (use the template).")
+    return problems
 
 
 def _schema_problems(
