@@ -204,55 +204,13 @@ def parse_filters(
             return None
         return raw
 
-    state = _text(args.get("state"))
-    if state is not None:
-        state = state.upper()
-        if state not in choices.states:
-            errors["state"] = "State must be a two-letter USPS code such as IL; it was ignored."
-            state = None
-
-    texts: dict[str, str | None] = {}
-    for key, label in (("agency", "Agency"), ("q", "Search text")):
-        text = _text(args.get(key))
-        if text is not None and len(text) > MAX_TEXT:
-            errors[key] = f"{label} must be {MAX_TEXT} characters or fewer; it was ignored."
-            text = None
-        texts[key] = text
-
-    date_from = _date(args, "from", "Submitted from", errors)
-    date_to = _date(args, "to", "Submitted to", errors)
-    if date_from and date_to and date_from > date_to:
-        errors["to"] = "Submitted to must be on or after Submitted from; the dates were ignored."
-        date_from = date_to = None
-
-    sort = _text(args.get("sort")) or "submitted"
-    if sort not in SORTS:
-        errors["sort"] = "That sort order is not available; the list is sorted by submission date."
-        sort = "submitted"
-    direction = _text(args.get("dir")) or "desc"
-    if direction not in DIRECTIONS:
-        errors["dir"] = "Sort direction must be asc or desc; newest first was used."
-        direction = "desc"
-
-    per_page = 25
-    raw_size = _text(args.get("per_page"))
-    if raw_size is not None:
-        size = whole_number(raw_size, maximum=max(PAGE_SIZES))
-        if size in PAGE_SIZES:
-            per_page = size
-        else:
-            errors["per_page"] = "Offers per page must be 25, 50 or 100; 25 was used."
-    page = 1
-    raw_page = _text(args.get("page"))
-    if raw_page is not None:
-        number = page_number(raw_page)
-        if number is not None:
-            page = number
-        else:
-            errors["page"] = (
-                f"The page number must be a whole number from 1 to {MAX_PAGE:,}; page 1 is shown."
-            )
-
+    state = _state(args, choices, errors)
+    agency = _short_text(args, "agency", "Agency", errors)
+    text = _short_text(args, "q", "Search text", errors)
+    date_from, date_to = _date_range(args, errors)
+    sort, direction = _sort_order(args, errors)
+    per_page = _page_size(args, errors)
+    page = _page(args, errors)
     filters = OfferFilters(
         queue=pick("queue", choices.queues, "Queue"),
         status=pick("status", choices.statuses, "Status"),
@@ -261,16 +219,87 @@ def parse_filters(
         category=pick("category", choices.categories, "Category"),
         rule=pick("rule", choices.rules, "Rule"),
         state=state,
-        agency=texts["agency"],
+        agency=agency,
         date_from=date_from,
         date_to=date_to,
-        text=texts["q"],
+        text=text,
         sort=sort,
         direction=direction,
         page=page,
         per_page=per_page,
     )
     return filters, errors
+
+
+# The readers below put a message in `errors` for each value they ignore.
+
+
+def _state(args: Mapping[str, str], choices: FilterChoices, errors: dict[str, str]) -> str | None:
+    state = _text(args.get("state"))
+    if state is None:
+        return None
+    state = state.upper()
+    if state not in choices.states:
+        errors["state"] = "State must be a two-letter USPS code such as IL; it was ignored."
+        return None
+    return state
+
+
+def _short_text(
+    args: Mapping[str, str], key: str, label: str, errors: dict[str, str]
+) -> str | None:
+    text = _text(args.get(key))
+    if text is not None and len(text) > MAX_TEXT:
+        errors[key] = f"{label} must be {MAX_TEXT} characters or fewer; it was ignored."
+        return None
+    return text
+
+
+def _date_range(
+    args: Mapping[str, str], errors: dict[str, str]
+) -> tuple[dt.date | None, dt.date | None]:
+    date_from = _date(args, "from", "Submitted from", errors)
+    date_to = _date(args, "to", "Submitted to", errors)
+    if date_from and date_to and date_from > date_to:
+        errors["to"] = "Submitted to must be on or after Submitted from; the dates were ignored."
+        return None, None
+    return date_from, date_to
+
+
+def _sort_order(args: Mapping[str, str], errors: dict[str, str]) -> tuple[str, str]:
+    sort = _text(args.get("sort")) or "submitted"
+    if sort not in SORTS:
+        errors["sort"] = "That sort order is not available; the list is sorted by submission date."
+        sort = "submitted"
+    direction = _text(args.get("dir")) or "desc"
+    if direction not in DIRECTIONS:
+        errors["dir"] = "Sort direction must be asc or desc; newest first was used."
+        direction = "desc"
+    return sort, direction
+
+
+def _page_size(args: Mapping[str, str], errors: dict[str, str]) -> int:
+    raw_size = _text(args.get("per_page"))
+    if raw_size is None:
+        return 25
+    size = whole_number(raw_size, maximum=max(PAGE_SIZES))
+    if size in PAGE_SIZES:
+        return size
+    errors["per_page"] = "Offers per page must be 25, 50 or 100; 25 was used."
+    return 25
+
+
+def _page(args: Mapping[str, str], errors: dict[str, str]) -> int:
+    raw_page = _text(args.get("page"))
+    if raw_page is None:
+        return 1
+    number = page_number(raw_page)
+    if number is not None:
+        return number
+    errors["page"] = (
+        f"The page number must be a whole number from 1 to {MAX_PAGE:,}; page 1 is shown."
+    )
+    return 1
 
 
 def _contains(column: Any, text: str) -> Any:
@@ -285,6 +314,19 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 def filter_conditions(filters: OfferFilters) -> list[Any]:
     """The WHERE conditions on offers for the given filters."""
+    conditions = _offer_column_conditions(filters)
+    if filters.category:
+        conditions.append(
+            sa.exists().where(Item.offer_id == Offer.id, Item.category == filters.category)
+        )
+    if filters.rule:
+        conditions.append(_fired(filters.rule))
+    if filters.text:
+        conditions.append(_text_match(filters.text))
+    return conditions
+
+
+def _offer_column_conditions(filters: OfferFilters) -> list[Any]:
     conditions: list[Any] = []
     if filters.queue:
         queue_id = sa.select(Queue.id).where(Queue.slug == filters.queue).scalar_subquery()
@@ -303,29 +345,29 @@ def filter_conditions(filters: OfferFilters) -> list[Any]:
         conditions.append(Offer.submitted_at >= _start_of(filters.date_from))
     if filters.date_to:
         conditions.append(Offer.submitted_at < _start_of(filters.date_to + dt.timedelta(days=1)))
-    if filters.category:
-        conditions.append(
-            sa.exists().where(Item.offer_id == Offer.id, Item.category == filters.category)
-        )
-    if filters.rule:
-        # The latest evaluation is the one no newer evaluation of the same offer follows.
-        newer = sa.orm.aliased(Evaluation)
-        fired = (
-            sa.select(Evaluation.offer_id)
-            .join(Finding, Finding.evaluation_id == Evaluation.id)
-            .where(
-                Finding.rule_id == filters.rule,
-                ~sa.exists().where(newer.offer_id == Evaluation.offer_id, newer.id > Evaluation.id),
-            )
-        )
-        conditions.append(Offer.id.in_(fired))
-    if filters.text:
-        # One pass over the item lines (not one probe per offer): LIKE '%...%' cannot use an index.
-        described = Offer.id.in_(
-            sa.select(Item.offer_id).where(_contains(Item.description, filters.text))
-        )
-        conditions.append(sa.or_(_contains(Offer.agency_name, filters.text), described))
     return conditions
+
+
+def _fired(rule: str) -> Any:
+    """Offers whose latest evaluation has a finding of this rule."""
+    # The latest evaluation is the one no newer evaluation of the same offer follows.
+    newer = sa.orm.aliased(Evaluation)
+    fired = (
+        sa.select(Evaluation.offer_id)
+        .join(Finding, Finding.evaluation_id == Evaluation.id)
+        .where(
+            Finding.rule_id == rule,
+            ~sa.exists().where(newer.offer_id == Evaluation.offer_id, newer.id > Evaluation.id),
+        )
+    )
+    return Offer.id.in_(fired)
+
+
+def _text_match(text: str) -> Any:
+    """Offers whose agency name or an item's description contains the text."""
+    # One pass over the item lines (not one probe per offer): LIKE '%...%' cannot use an index.
+    described = Offer.id.in_(sa.select(Item.offer_id).where(_contains(Item.description, text)))
+    return sa.or_(_contains(Offer.agency_name, text), described)
 
 
 def _order_by(filters: OfferFilters) -> list[Any]:
