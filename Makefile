@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test`, plus `make check` (the fast subset of
-# `make test`, about half a minute). Everything else is their plumbing.
+# `make test`, under a minute). Everything else is their plumbing.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -51,7 +51,7 @@ $(VENV)/.installed: pyproject.toml $(DEV_LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.runtime
 
-# Only what the service needs, for `make run`; the development lock holds the same pins.
+# Only what the service needs, for `make run`; the development lock is compiled within its pins.
 install-runtime: $(VENV)/.runtime
 
 $(VENV)/.runtime: pyproject.toml $(RUNTIME_LOCK)
@@ -64,7 +64,7 @@ $(VENV)/.runtime: pyproject.toml $(RUNTIME_LOCK)
 # `make lock UPGRADE=--upgrade` moves everything to the newest releases.
 lock: install
 	$(PIP_COMPILE) $(UPGRADE) -o $(RUNTIME_LOCK) pyproject.toml
-	$(PIP_COMPILE) $(UPGRADE) --extra dev -o $(DEV_LOCK) pyproject.toml
+	$(PIP_COMPILE) $(UPGRADE) --extra dev --constraint $(RUNTIME_LOCK) -o $(DEV_LOCK) pyproject.toml
 
 assets: $(VENDOR)/.copied
 
@@ -85,7 +85,8 @@ migrate: install-runtime
 dbcheck: install
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	export DATABASE_URL="sqlite:///$$tmp/dbcheck.sqlite3" && \
-	$(FLASK) db upgrade >/dev/null 2>&1 && $(FLASK) db check
+	{ $(FLASK) db upgrade >"$$tmp/upgrade.log" 2>&1 || { cat "$$tmp/upgrade.log"; exit 1; }; } && \
+	$(FLASK) db check
 
 types: install
 	$(BIN)/mypy
