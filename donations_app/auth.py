@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from donations_app.extensions import db, login_manager
+from donations_app.extensions import login_manager
 from donations_app.models import Reviewer
 from donations_app.parsing import whole_number
+from donations_app.services.accounts import reviewer_for_session
 
 # Anonymous visitors to reviewer pages go to the sign-in page and come back afterwards.
 login_manager.login_view = "review.sign_in"
@@ -21,7 +22,4 @@ def load_reviewer(session_id: str) -> Reviewer | None:
     reviewer_id = whole_number(raw_id, minimum=1, maximum=2**31 - 1)
     if reviewer_id is None or not token:
         return None
-    reviewer = db.session.get(Reviewer, reviewer_id)
-    if reviewer is None or not reviewer.active or reviewer.session_token != token:
-        return None
-    return reviewer
+    return reviewer_for_session(reviewer_id, token)

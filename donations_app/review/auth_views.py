@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from donations_app.extensions import db, limiter
+from donations_app.extensions import limiter
 from donations_app.review import bp
 from donations_app.services import accounts
 
@@ -121,7 +121,6 @@ def sign_in() -> Response | tuple[str, int] | str:
     refused = False
     if form.validate_on_submit():
         reviewer = accounts.authenticate(form.email.data or "", form.password.data or "")
-        db.session.commit()
         if reviewer is not None:
             # A fresh session: nothing set before signing in survives it (session fixation).
             session.clear()
@@ -149,7 +148,6 @@ def sign_out() -> Response:
     """Sign out everywhere (a POST with a CSRF token, so no other site can do it)."""
     if current_user.is_authenticated:
         accounts.sign_out(current_user._get_current_object())
-        db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -171,10 +169,8 @@ def change_password() -> Response | tuple[str, int] | str:
                 form.confirm_password.data or "",
             )
         except accounts.AccountError as error:
-            db.session.rollback()
             getattr(form, error.field or "new_password").errors = [str(error)]
         else:
-            db.session.commit()
             # The session token changed: sign this browser in again under the new one.
             session.clear()
             session.permanent = True

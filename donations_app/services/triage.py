@@ -71,6 +71,28 @@ class DecisionInput:
     item_version: int
 
 
+@dataclass(frozen=True)
+class Permissions:
+    """What a reviewer may do with an offer right now (the services enforce the same rules)."""
+
+    can_decide: bool
+    can_release: bool
+    can_move: bool
+    can_assign: bool
+
+
+def permissions(offer: Offer, actor: Reviewer) -> Permissions:
+    """The actions open to `actor` on `offer` in its current status."""
+    owns = offer.assignee_id == actor.id or actor.is_lead
+    in_review = offer.status == "in_review"
+    return Permissions(
+        can_decide=in_review and owns,
+        can_release=in_review and owns,
+        can_move=offer.status == "queued" or (in_review and owns),
+        can_assign=actor.is_lead and offer.status in ("queued", "in_review"),
+    )
+
+
 def reviewer_label(reviewer: Reviewer | None) -> str:
     """How a reviewer is named on pages and in conflict messages."""
     if reviewer is None:
