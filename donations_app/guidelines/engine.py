@@ -10,7 +10,7 @@ from typing import Any
 
 from .catalog import Catalog
 from .routing import Router
-from .rules import Rule
+from .rules import Rule, Topic
 
 SEVERITY = {"reject": 3, "info": 2, "review": 1, "accept": 0}
 OFFER_OUTCOMES = ("rejected", "needs_info", "review", "accepted")
@@ -157,8 +157,11 @@ class RuleSet:
         rules: list[Rule],
         checks: dict[str, CategoryCheck],
         router: Router,
+        topics: Mapping[str, Topic] | None = None,
     ) -> None:
         self.version = version
+        # The heading of each rule file, by file name, in the order the files were read.
+        self.topics = dict(topics or {})
         self.catalog = catalog
         self.rules = rules
         self.router = router

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-import yaml
 from email_validator import EmailNotValidError, validate_email
 from flask import (
     Response,
@@ -21,7 +19,6 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from donations_app.extensions import db
 from donations_app.intake import bp
 from donations_app.intake.answers import (
     ErrorLink,
@@ -117,20 +114,6 @@ def start() -> str:
     return render_template("intake/start.html", catalog=active_ruleset().catalog)
 
 
-def _topics() -> dict[str, dict[str, str]]:
-    """Topic and summary of each rule file, read from the files the rules came from."""
-    topics = {}
-    for path in sorted(Path(current_app.config["RULES_DIR"]).glob("*.yaml")):
-        with path.open(encoding="utf-8") as handle:
-            content = yaml.safe_load(handle) or {}
-        if isinstance(content, dict) and "topic" in content:
-            topics[path.name] = {
-                "topic": str(content["topic"]),
-                "summary": str(content.get("summary") or ""),
-            }
-    return topics
-
-
 @bp.get("/guidelines")
 def guidelines() -> str:
     """The guidelines, generated from the active rules so donors read exactly what is enforced."""
@@ -141,11 +124,17 @@ def guidelines() -> str:
     def readable(text: str) -> str:
         return _PLACEHOLDER.sub(lambda m: f"[{labels.get(m.group(1), m.group(1))}]", text)
 
-    topics = _topics()
     groups: dict[str, dict[str, Any]] = {}
     for rule in rs.rules:
-        info = topics.get(rule.source_file, {"topic": rule.source_file, "summary": ""})
-        group = groups.setdefault(rule.source_file, {**info, "rules": []})
+        topic = rs.topics.get(rule.source_file)
+        group = groups.setdefault(
+            rule.source_file,
+            {
+                "topic": topic.topic if topic else rule.source_file,
+                "summary": topic.summary if topic else "",
+                "rules": [],
+            },
+        )
         group["rules"].append(
             {"rule": rule, "message": readable(rule.message), "fix": readable(rule.fix)}
         )
@@ -388,10 +377,9 @@ def _submit_view() -> tuple[str, int] | BaseResponse:
     try:
         offer = submit_offer(data, source="web", draft_id=draft.id)
     except DraftAlreadySubmitted as already:
-        earlier = db.session.get(Offer, already.offer_id) if already.offer_id else None
-        if earlier is None:
+        if already.offer is None:
             return redirect(url_for("intake.offer_form"))
-        return _show_confirmation(earlier)
+        return _show_confirmation(already.offer)
     return _show_confirmation(offer)
 
 
@@ -410,10 +398,9 @@ _register_submit()
 @bp.get("/offer/confirmation")
 def confirmation() -> str | BaseResponse:
     """The confirmation: reference number, what happens next, status link, every item's result."""
-    from donations_app.services.offers import offer_result
+    from donations_app.services.offers import find_offer, offer_result
 
-    public_id = session.get(SUBMITTED_KEY)
-    offer = db.session.query(Offer).filter_by(public_id=public_id).one_or_none()
+    offer = find_offer(session.get(SUBMITTED_KEY))
     if offer is None:
         return redirect(url_for("intake.start"))
     result = offer_result(offer)

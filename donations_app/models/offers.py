@@ -218,12 +218,6 @@ class Item(Base):
         "voltage",
     )
 
-    def as_offer_item(self) -> dict[str, Any]:
-        """The item as the rule engine reads it: SPEC field names, absent values left out."""
-        return {
-            name: getattr(self, name) for name in self.FIELDS if getattr(self, name) is not None
-        }
-
 
 class Draft(Base):
     """A saved, unsubmitted offer form that its author resumes through a private link."""

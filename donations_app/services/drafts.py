@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,10 +11,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from donations_app.extensions import db
 from donations_app.models import Draft, Offer, utcnow
+from donations_app.text import without_forbidden
 
 _SALT = "offer-draft-link"
-# Characters a browser never sends from a form field; PostgreSQL refuses NUL in text and JSON.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def lifetime() -> dt.timedelta:
@@ -24,9 +22,9 @@ def lifetime() -> dt.timedelta:
 
 
 def clean_answers(value: Any) -> Any:
-    """A copy of the answers without control characters, safe to store as JSON on any database."""
+    """A copy of the answers without forbidden characters, safe to store as JSON on any database."""
     if isinstance(value, str):
-        return _CONTROL.sub("", value)
+        return without_forbidden(value)
     if isinstance(value, dict):
         return {str(key): clean_answers(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -17,13 +17,15 @@ from flask import current_app, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
 from donations_app.extensions import db
-from donations_app.models import AuditEvent, Item, ItemDecision, Note, Offer, Queue, Reviewer
+from donations_app.models import AuditEvent, Item, ItemDecision, Note, Offer, Reviewer
 from donations_app.models.base import utcnow
 from donations_app.models.vocabulary import ITEM_DECISIONS
 from donations_app.services.audit import record_event
 from donations_app.services.notify import enqueue_mail
 from donations_app.services.offers import status_url
+from donations_app.services.queues import queue_by_slug
 from donations_app.services.workflow import TransitionError, decided_status, transition
+from donations_app.text import TextProblem, clean_text
 
 MAX_REASON_LENGTH = 2000
 MAX_NOTE_LENGTH = 5000
@@ -265,16 +267,11 @@ def decide_items(
 
 def request_info(offer: Offer, actor: Reviewer, message: str, *, offer_version: int) -> None:
     """Ask the donor for more information: status needs_info and an e-mail with the status link."""
-    message = (message or "").strip()
+    message = _typed(message, "info_message", MAX_REASON_LENGTH, "the question", "not sent")
     if not message:
         raise TriageInvalid(
             "Write what the donor needs to send.",
             {"info_message": "Enter the question for the donor."},
-        )
-    if len(message) > MAX_REASON_LENGTH:
-        raise TriageInvalid(
-            "The question is too long.",
-            {"info_message": f"Keep the question under {MAX_REASON_LENGTH} characters."},
         )
 
     def change() -> None:
@@ -312,17 +309,15 @@ def reroute(
     offer: Offer, actor: Reviewer, queue_slug: str, reason: str, *, offer_version: int
 ) -> None:
     """Move the offer to another queue with a reason; it waits there unclaimed."""
-    reason = (reason or "").strip()
+    reason = _typed(reason, "reroute_reason", MAX_REASON_LENGTH, "the reason", "not moved")
     errors: dict[str, str] = {}
-    queue = db.session.scalar(sa.select(Queue).filter_by(slug=queue_slug or ""))
+    queue = queue_by_slug(queue_slug or "")
     if queue is None:
         errors["queue"] = "Choose the queue to move the offer to."
     elif queue.id == offer.queue_id:
         errors["queue"] = "The offer is already in this queue; choose another one."
     if not reason:
         errors["reroute_reason"] = "Enter why the offer moves to another queue."
-    elif len(reason) > MAX_REASON_LENGTH:
-        errors["reroute_reason"] = f"Keep the reason under {MAX_REASON_LENGTH} characters."
     if errors:
         raise TriageInvalid("The offer was not moved.", errors)
     assert queue is not None
@@ -356,14 +351,9 @@ def reroute(
 
 def add_note(offer: Offer, actor: Reviewer, body: str) -> Note:
     """Add an internal note (INL staff only); notes are append-only, so no version applies."""
-    body = (body or "").strip()
+    body = _typed(body, "note_body", MAX_NOTE_LENGTH, "the note", "not added")
     if not body:
         raise TriageInvalid("The note is empty.", {"note_body": "Enter the note."})
-    if len(body) > MAX_NOTE_LENGTH:
-        raise TriageInvalid(
-            "The note is too long.",
-            {"note_body": f"Keep the note under {MAX_NOTE_LENGTH} characters."},
-        )
     note = Note(offer_id=offer.id, author_id=actor.id, body=body)
     db.session.add(note)
     record_event("note_added", offer=offer, actor=actor, data={"length": len(body)})
@@ -489,19 +479,19 @@ def _check_decisions(items: dict[int, Item], decisions: list[DecisionInput]) -> 
             )
         elif submitted.decision not in ITEM_DECISIONS:
             errors[f"{field}-decision"] = f"Choose approve or decline for item {item.position + 1}."
+        elif problem := _text_problem(submitted.reason, MAX_REASON_LENGTH, "the reason"):
+            errors[f"{field}-reason"] = problem
         elif submitted.decision == "declined" and not submitted.reason.strip():
             errors[f"{field}-reason"] = (
                 f"Enter the reason for declining item {item.position + 1}; the donor reads it."
             )
-        elif len(submitted.reason) > MAX_REASON_LENGTH:
-            errors[f"{field}-reason"] = f"Keep the reason under {MAX_REASON_LENGTH} characters."
     if errors:
         raise TriageInvalid("The decisions were not saved.", errors)
 
 
 def _apply_decision(offer: Offer, item: Item, actor: Reviewer, submitted: DecisionInput) -> None:
     now = utcnow()
-    reason = submitted.reason.strip()
+    reason = clean_text(submitted.reason, multiline=True)
     previous = item.decision
     item.decision = submitted.decision
     item.decision_reason = reason or None
@@ -529,6 +519,22 @@ def _apply_decision(offer: Offer, item: Item, actor: Reviewer, submitted: Decisi
         },
         visible_to_donor=True,
     )
+
+
+def _text_problem(value: str, max_length: int, what: str) -> str | None:
+    try:
+        clean_text(value, multiline=True, max_length=max_length, what=what)
+    except TextProblem as problem:
+        return str(problem)
+    return None
+
+
+def _typed(value: str | None, field: str, max_length: int, what: str, outcome: str) -> str:
+    """Typed text by the one free-text rule; TriageInvalid naming `field` if it breaks it."""
+    try:
+        return clean_text(value, multiline=True, max_length=max_length, what=what)
+    except TextProblem as problem:
+        raise TriageInvalid(f"{what.capitalize()} was {outcome}.", {field: str(problem)}) from None
 
 
 def _require_status(offer: Offer, statuses: tuple[str, ...], message: str) -> None:

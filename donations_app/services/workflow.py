@@ -7,6 +7,7 @@ from typing import Any
 from donations_app.models import Offer, Reviewer, utcnow
 from donations_app.models.vocabulary import FINAL_STATUSES
 from donations_app.services.audit import record_event
+from donations_app.services.transaction import ServiceError
 
 # from-status -> the statuses it may move to. `queued -> queued` is a reroute to another queue.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -27,7 +28,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 DECIDED_STATUSES = ("approved", "partially_approved", "declined")
 
 
-class TransitionError(ValueError):
+class TransitionError(ServiceError, ValueError):
     """The offer cannot move to that status from the one it is in (the message says why)."""
 
 
