@@ -261,7 +261,7 @@ class _Checker:
                 return self.error(
                     operand,
                     "a comparison compares a field with a value, not with another condition: "
-                    "join conditions with and/or, e.g. damaged is true and voltage == \"120\"",
+                    'join conditions with and/or, e.g. damaged is true and voltage == "120"',
                 )
         left_node = node.left
         left = self.check(left_node, depth)
