@@ -143,7 +143,7 @@ def openapi_document() -> dict[str, Any]:
     components: dict[str, Any] = {}
     components["Item"] = _item_object(ruleset.catalog, components)
     offer = schema_object(s.offer_schema(), components)
-    offer["description"] = "An offer of equipment (SPEC section 2)."
+    offer["description"] = "An offer of equipment from a U.S. law enforcement agency."
     components["Offer"] = offer
     components["CheckRequest"] = schema_object(s.offer_schema(allow_as_of=True), components)
     components["CheckRequest"]["description"] = (

@@ -1,4 +1,4 @@
-"""Fixed vocabularies of SPEC sections 2, 4 and 6, enforced by CHECK constraints in the database.
+"""Fixed vocabularies of the offer, its outcomes and its workflow, enforced by CHECK constraints.
 
 The catalog (rules/catalog.yaml) repeats the donor-facing ones with labels;
 a test keeps the two equal.

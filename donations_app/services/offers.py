@@ -59,7 +59,7 @@ class InvalidAnswer(ServiceError):
 
 
 def check_offer(data: dict, as_of: dt.date | None = None) -> dict:
-    """Dry run: evaluate a validated offer and return the SPEC section 5 answer; stores nothing."""
+    """Dry run: evaluate a validated offer, return the check answer (docs/api.md); store nothing."""
     ruleset = active_ruleset()
     evaluation = ruleset.evaluate(data, as_of or utctoday())
     return {**evaluation.as_dict(), "ruleset": {"version": ruleset.version}}
@@ -267,7 +267,7 @@ def _findings_by_item(evaluation: Evaluation | None) -> dict[int, list[dict]]:
 
 
 def offer_result(offer: Offer) -> dict:
-    """The SPEC section 5 answer of a stored offer, with reference, status and status_url."""
+    """The check answer of a stored offer, with reference, status and status_url (docs/api.md)."""
     evaluation = offer.latest_evaluation
     findings = _findings_by_item(evaluation)
     return {

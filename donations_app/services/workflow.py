@@ -1,4 +1,4 @@
-"""The offer status machine of SPEC section 6: which transitions exist, each one audited."""
+"""The offer status machine (docs/workflow.md): which transitions exist, each one audited."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ EXPECTED: dict[str, str] = {
     "intake.status": SECRET_LINK,
     "intake.answer_info_request": SECRET_LINK,
     "intake.withdraw": SECRET_LINK,
-    # the API authenticates nothing: it is public by design (SPEC section 5)
+    # the API authenticates nothing: it is public by design (docs/api.md)
     "api.create_check": PUBLIC,
     "api.create_offer": PUBLIC,
     "api.openapi": PUBLIC,
