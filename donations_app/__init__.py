@@ -11,7 +11,13 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from donations_app.config import PROJECT_ROOT, check_production_secret, config_for
+from donations_app.config import (
+    PROJECT_ROOT,
+    check_production_links,
+    check_production_secret,
+    config_for,
+    instance_secret_key,
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -30,11 +36,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY") and app.config["ENV_NAME"] != "production":
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "donations.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
     if app.config["ENV_NAME"] == "production":
         check_production_secret(app.config["SECRET_KEY"])
+        check_production_links(app.config)
 
     register_extensions(app)
     register_rules(app)

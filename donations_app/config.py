@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +21,10 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
@@ -29,7 +35,8 @@ class Config:
 
     def __init__(self) -> None:
         self.ENV_NAME = "base"
-        self.SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-for-production"
+        # None: development makes a random key of its own (see instance_secret_key).
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or None
         # None -> an SQLite file in the instance folder (see create_app)
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -52,6 +59,9 @@ class Config:
         self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
 
         self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
+        # Host names the app answers to; any other Host header is a 400 (None: any, outside
+        # production). Production defaults to the host of PUBLIC_BASE_URL.
+        self.TRUSTED_HOSTS = _list("TRUSTED_HOSTS") or None
         self.DRAFT_LIFETIME_DAYS = _int("DRAFT_LIFETIME_DAYS", 30)
         self.SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "30 per hour")
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
@@ -128,3 +138,28 @@ def check_production_secret(secret_key: str | None) -> None:
             f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} random "
             'characters, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
         )
+
+
+def check_production_links(config: dict) -> None:
+    """Production builds every absolute link on PUBLIC_BASE_URL (an https address) and answers
+    only to trusted host names, so no client can point a link in an e-mail at another site."""
+    base = config.get("PUBLIC_BASE_URL") or ""
+    parts = urlsplit(base)
+    if parts.scheme != "https" or not parts.hostname:
+        raise RuntimeError(
+            "PUBLIC_BASE_URL must be set when APP_ENV=production, to the https address the "
+            "service is reached at, e.g. https://donations.state.gov"
+        )
+    if not config.get("TRUSTED_HOSTS"):
+        config["TRUSTED_HOSTS"] = [parts.hostname]
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A random key kept in the instance folder (created once, readable by its owner only), so
+    that a development server never signs sessions and links with a key others know."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text(encoding="ascii").strip()

@@ -9,7 +9,6 @@ from email_validator import EmailNotValidError, validate_email
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -35,6 +34,7 @@ from donations_app.intake.forms import (
     category_fields,
     form_classes,
 )
+from donations_app.links import external_url
 from donations_app.models import Draft, Offer
 from donations_app.parsing import whole_number
 from donations_app.services import drafts
@@ -228,11 +228,7 @@ def items_template() -> Response:
 
 
 def _resume_link(draft: Draft) -> str:
-    token = drafts.resume_token(draft)
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("intake.resume_draft", token=token)
-    return url_for("intake.resume_draft", token=token, _external=True)
+    return external_url("intake.resume_draft", token=drafts.resume_token(draft))
 
 
 @bp.route("/offer/save", methods=["GET", "POST"])

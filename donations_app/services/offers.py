@@ -15,13 +15,14 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from donations_app.extensions import db
 from donations_app.guidelines import Evaluation as EngineEvaluation
+from donations_app.links import external_url
 from donations_app.models import (
     AuditEvent,
     Draft,
@@ -299,15 +300,8 @@ def status_token(offer: Offer) -> str:
 
 
 def status_url(offer: Offer) -> str:
-    """The absolute private status link (PUBLIC_BASE_URL, when set, is its base)."""
-    token = status_token(offer)
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        adapter = current_app.url_map.bind("localhost")
-        return base.rstrip("/") + adapter.build("intake.status", {"token": token})
-    if not has_request_context() and not current_app.config.get("SERVER_NAME"):
-        raise RuntimeError("set PUBLIC_BASE_URL to build status links outside a request")
-    return url_for("intake.status", token=token, _external=True)
+    """The absolute private status link."""
+    return external_url("intake.status", token=status_token(offer))
 
 
 def find_offer(public_id: str | None) -> Offer | None:

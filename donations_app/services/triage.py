@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
 from donations_app.extensions import db
+from donations_app.links import external_url
 from donations_app.models import AuditEvent, Item, ItemDecision, Note, Offer, Reviewer
 from donations_app.models.base import utcnow
 from donations_app.models.vocabulary import ITEM_DECISIONS
@@ -108,12 +108,8 @@ def format_time(moment: dt.datetime | None) -> str:
 
 
 def offer_link(offer: Offer) -> str:
-    """The absolute link to the reviewer's offer page (PUBLIC_BASE_URL, when set, is its base)."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        adapter = current_app.url_map.bind("localhost")
-        return base.rstrip("/") + adapter.build("review.offer", {"reference": offer.reference})
-    return url_for("review.offer", reference=offer.reference, _external=True)
+    """The absolute link to the reviewer's offer page."""
+    return external_url("review.offer", reference=offer.reference)
 
 
 def claim(offer: Offer, actor: Reviewer, *, offer_version: int) -> None:
