@@ -95,11 +95,13 @@ class WholeNumber(fields.Field):
 def _integral(value: Decimal | float) -> int | None:
     """The whole number a JSON number like 12 or 12.0 stands for; None for 1.5, NaN or 1E+400.
 
-    The magnitude is checked first: `Decimal("1E+400") % 1` raises InvalidOperation.
+    The magnitude is checked first, without arithmetic: `Decimal("1E+400") % 1` raises
+    InvalidOperation, and `abs(Decimal("1e999999999"))` overflows the decimal context.
     """
-    if isinstance(value, Decimal) and value.is_snan():
-        return None
-    if value != value or abs(value) >= 10**12:  # NaN, infinities and numbers too big to count
+    if isinstance(value, Decimal):
+        if not value.is_finite() or (value and value.adjusted() >= 12):
+            return None
+    elif value != value or abs(value) >= 10**12:  # NaN, infinities and numbers too big to count
         return None
     return int(value) if value == int(value) else None
 
