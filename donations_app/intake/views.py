@@ -32,12 +32,7 @@ from donations_app.intake.answers import (
     validate,
 )
 from donations_app.intake.csv_import import CsvImportError, read_items, template_csv
-from donations_app.intake.forms import (
-    ConfirmForm,
-    DraftEmailForm,
-    category_fields,
-    form_classes,
-)
+from donations_app.intake.forms import DraftEmailForm, category_fields, form_classes
 from donations_app.models import Draft, Offer
 from donations_app.parsing import whole_number
 from donations_app.services import drafts
@@ -360,7 +355,6 @@ def check_answers() -> tuple[str, int] | BaseResponse:
         "intake/check_answers.html",
         summary=answer_rows(draft.data),
         result=result,
-        form=ConfirmForm(),
         **form_context(),
     ), 200
 

@@ -16,6 +16,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from donations_app.extensions import db
+from donations_app.forms import ConfirmForm
 from donations_app.models import AuditEvent, Offer, Queue, Reviewer
 from donations_app.review import bp
 from donations_app.review.access import admin_required
@@ -85,10 +86,6 @@ class QueuesForm(FlaskForm):
     """A reviewer's queue membership."""
 
     queues = QueueCheckboxes("Queues", validators=[Optional()])
-
-
-class ConfirmForm(FlaskForm):
-    """A button with a CSRF token (deactivate, reactivate, unlock, reset password)."""
 
 
 class AuditFilterForm(FlaskForm):
@@ -205,7 +202,6 @@ def _render_account(
             reviewer=reviewer,
             role_form=role_form,
             queues_form=queues_form,
-            action_form=ConfirmForm(),
             locked=accounts.is_locked(reviewer),
             is_self=reviewer.id == current_user.id,
             form_has_errors=errors,
