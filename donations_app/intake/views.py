@@ -40,12 +40,6 @@ from donations_app.services.rules import active_ruleset
 
 DRAFT_KEY = "offer_draft"
 SUBMITTED_KEY = "submitted_offer"
-OUTCOME_LABELS = {
-    "reject": "Cannot be accepted",
-    "info": "We need more information",
-    "review": "Needs a specialist review",
-    "accept": "Meets the guidelines",
-}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -73,7 +67,6 @@ def form_context() -> dict[str, Any]:
         "field_users": users,
         "field_users_text": catalog_field_users(catalog),
         "blank_item": item_form(prefix="items-__index__-"),
-        "outcome_labels": OUTCOME_LABELS,
     }
 
 
@@ -148,7 +141,6 @@ def guidelines() -> str:
         "intake/guidelines.html",
         groups=list(groups.values()),
         catalog=rs.catalog,
-        outcome_labels=OUTCOME_LABELS,
         version=rs.version,
     )
 
@@ -416,5 +408,4 @@ def confirmation() -> str | BaseResponse:
         offer=offer,
         result=result,
         items=list(zip(offer.items, result["items"], strict=False)),
-        outcome_labels=OUTCOME_LABELS,
     )

@@ -17,7 +17,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from donations_app.extensions import db
 from donations_app.forms import ConfirmForm
+from donations_app.labels import role_label
 from donations_app.models import AuditEvent, Offer, Queue, Reviewer
+from donations_app.models.vocabulary import ROLE_DUTIES, ROLES
 from donations_app.review import bp
 from donations_app.review.access import admin_required
 from donations_app.services import accounts
@@ -32,9 +34,7 @@ DATE_RANGE_MESSAGE = (
     "for example, 2026-01-31."
 )
 ROLE_CHOICES = [
-    SelectChoice("reviewer", "Reviewer: works the queues they belong to"),
-    SelectChoice("lead", "Lead: also assigns offers and sees reports"),
-    SelectChoice("admin", "Admin: also manages accounts and reads the audit log"),
+    SelectChoice(role, f"{role_label(role).capitalize()}: {ROLE_DUTIES[role]}") for role in ROLES
 ]
 
 
@@ -231,7 +231,7 @@ def admin_account_role(reviewer_id: int) -> Response | tuple[str, int]:
             form.role.errors = [str(error)]
         else:
             db.session.commit()
-            flash(f"{reviewer.email} is now a {reviewer.role}.", "success")
+            flash(f"{reviewer.email} is now a {role_label(reviewer.role)}.", "success")
             return redirect(url_for("review.admin_account", reviewer_id=reviewer.id))
     return _render_account(reviewer, role_form=form, status=400)
 

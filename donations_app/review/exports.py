@@ -19,18 +19,14 @@ from openpyxl import Workbook
 from sqlalchemy.orm import aliased, contains_eager
 
 from donations_app.extensions import db
+from donations_app.labels import category_label
 from donations_app.models import Item, Offer, Reviewer
+from donations_app.models.vocabulary import RECIPIENTS
 from donations_app.review import bp
 from donations_app.review.access import reviewer_required
 from donations_app.review.spreadsheets import guard_formula
-from donations_app.services.rules import active_ruleset
 from donations_app.services.triage import format_time
 
-RECIPIENT_NAMES = {
-    "sbgs": "State Border Guard Service (SBGS)",
-    "npu": "National Police of Ukraine (NPU)",
-    "any": "Either agency (to allocate)",
-}
 COLUMNS = (
     "Reference",
     "Agency",
@@ -55,7 +51,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def manifest_rows(recipient: str) -> Iterator[list[Any]]:
     """The approved items of decided offers for a recipient, oldest decision first."""
-    catalog = active_ruleset().catalog
     decider = aliased(Reviewer)
     rows = db.session.execute(
         sa.select(Item, decider)
@@ -80,7 +75,7 @@ def manifest_rows(recipient: str) -> Iterator[list[Any]]:
             offer.pickup_zip,
             offer.contact_name,
             offer.contact_email,
-            catalog.category(item.category).label if item.category in catalog else item.category,
+            category_label(item.category),
             item.description,
             item.quantity,
             item.unit_value_usd,
@@ -122,7 +117,7 @@ def manifest_xlsx(recipient: str) -> bytes:
 
 
 def _recipient_or_404(recipient: str) -> str:
-    if recipient not in RECIPIENT_NAMES:
+    if recipient not in RECIPIENTS:
         abort(404, "There is no manifest for that recipient.")
     return recipient
 
@@ -131,7 +126,7 @@ def _recipient_or_404(recipient: str) -> str:
 @reviewer_required
 def exports() -> str:
     """The list of manifests to download."""
-    return render_template("review/exports.html", recipients=RECIPIENT_NAMES)
+    return render_template("review/exports.html", recipients=RECIPIENTS)
 
 
 @bp.get("/exports/approved-<recipient>.csv", endpoint="manifest_csv")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from donations_app.extensions import db
+from donations_app.labels import readable
 from donations_app.models import AuditEvent, Finding, Item, Note, Offer, Queue, Reviewer
 from donations_app.parsing import whole_number
 from donations_app.review import bp
@@ -55,14 +56,7 @@ def _field_label(catalog: Any, name: str) -> str:
     try:
         return catalog.field(name).label
     except KeyError:
-        return name.replace("_", " ").capitalize()
-
-
-def _category_label(catalog: Any, category: str) -> str:
-    try:
-        return catalog.category(category).label
-    except KeyError:
-        return category
+        return readable(name).capitalize()
 
 
 def render_offer(
@@ -90,7 +84,6 @@ def render_offer(
     items = [
         {
             "item": item,
-            "category_label": _category_label(catalog, item.category),
             "fields": [
                 (_field_label(catalog, name), _field_value(catalog, name, getattr(item, name)))
                 for name in Item.FIELDS

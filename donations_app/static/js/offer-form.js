@@ -10,12 +10,9 @@
   "use strict";
 
   var DEBOUNCE_MS = 500;
-  var LABELS = {
-    reject: "Cannot be accepted",
-    info: "We need more information",
-    review: "Needs a specialist review",
-    accept: "Meets the guidelines"
-  };
+  /* The outcome labels come from the page (a JSON block the server writes from the vocabulary). */
+  var labelsBlock = document.getElementById("outcome-labels");
+  var LABELS = labelsBlock ? JSON.parse(labelsBlock.textContent) : {};
 
   /* Links in the error summary: move focus to the field, and keep its label in view. */
   function enhanceErrorLinks() {
