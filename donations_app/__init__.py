@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_rules(app)
     register_blueprints(app)
+    register_labels(app)
     register_security(app)
     register_errors(app)
     register_commands(app)
@@ -101,6 +102,13 @@ def register_blueprints(app: Flask) -> None:
     # The API authenticates nothing by cookie, so cross-site request forgery does not apply to it.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+
+
+def register_labels(app: Flask) -> None:
+    """Give templates the label filters: the one way a code becomes words on a page."""
+    from donations_app.labels import register_label_filters
+
+    register_label_filters(app)
 
 
 def register_security(app: Flask) -> None:

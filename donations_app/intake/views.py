@@ -28,12 +28,7 @@ from donations_app.intake.answers import (
     validate,
 )
 from donations_app.intake.csv_import import CsvImportError, read_items, template_csv
-from donations_app.intake.forms import (
-    ConfirmForm,
-    DraftEmailForm,
-    category_fields,
-    form_classes,
-)
+from donations_app.intake.forms import DraftEmailForm, category_fields, form_classes
 from donations_app.links import external_url
 from donations_app.models import Draft, Offer
 from donations_app.parsing import whole_number
@@ -42,12 +37,6 @@ from donations_app.services.rules import active_ruleset
 
 DRAFT_KEY = "offer_draft"
 SUBMITTED_KEY = "submitted_offer"
-OUTCOME_LABELS = {
-    "reject": "Cannot be accepted",
-    "info": "We need more information",
-    "review": "Needs a specialist review",
-    "accept": "Meets the guidelines",
-}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -75,7 +64,6 @@ def form_context() -> dict[str, Any]:
         "field_users": users,
         "field_users_text": catalog_field_users(catalog),
         "blank_item": item_form(prefix="items-__index__-"),
-        "outcome_labels": OUTCOME_LABELS,
     }
 
 
@@ -142,7 +130,6 @@ def guidelines() -> str:
         "intake/guidelines.html",
         groups=list(groups.values()),
         catalog=rs.catalog,
-        outcome_labels=OUTCOME_LABELS,
         version=rs.version,
     )
 
@@ -345,7 +332,6 @@ def check_answers() -> tuple[str, int] | BaseResponse:
         "intake/check_answers.html",
         summary=answer_rows(draft.data),
         result=result,
-        form=ConfirmForm(),
         **form_context(),
     ), 200
 
@@ -405,5 +391,4 @@ def confirmation() -> str | BaseResponse:
         offer=offer,
         result=result,
         items=list(zip(offer.items, result["items"], strict=False)),
-        outcome_labels=OUTCOME_LABELS,
     )

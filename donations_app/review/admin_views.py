@@ -13,7 +13,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from donations_app.forms import ConfirmForm
+from donations_app.labels import role_label
 from donations_app.models import Reviewer
+from donations_app.models.vocabulary import ROLE_DUTIES, ROLES
 from donations_app.review import bp
 from donations_app.review.access import admin_required
 from donations_app.services import accounts, audit
@@ -30,9 +33,7 @@ DATE_RANGE_MESSAGE = (
     "for example, 2026-01-31."
 )
 ROLE_CHOICES = [
-    SelectChoice("reviewer", "Reviewer: works the queues they belong to"),
-    SelectChoice("lead", "Lead: also assigns offers and sees reports"),
-    SelectChoice("admin", "Admin: also manages accounts and reads the audit log"),
+    SelectChoice(role, f"{role_label(role).capitalize()}: {ROLE_DUTIES[role]}") for role in ROLES
 ]
 
 
@@ -81,10 +82,6 @@ class QueuesForm(FlaskForm):
     """A reviewer's queue membership."""
 
     queues = QueueCheckboxes("Queues", validators=[Optional()])
-
-
-class ConfirmForm(FlaskForm):
-    """A button with a CSRF token (deactivate, reactivate, unlock, reset password)."""
 
 
 class AuditFilterForm(FlaskForm):
@@ -198,7 +195,6 @@ def _render_account(
             reviewer=reviewer,
             role_form=role_form,
             queues_form=queues_form,
-            action_form=ConfirmForm(),
             locked=accounts.is_locked(reviewer),
             is_self=reviewer.id == current_user.id,
             form_has_errors=errors,
@@ -226,7 +222,7 @@ def admin_account_role(reviewer_id: int) -> Response | tuple[str, int]:
         except accounts.AccountError as error:
             form.role.errors = [str(error)]
         else:
-            flash(f"{reviewer.email} is now a {reviewer.role}.", "success")
+            flash(f"{reviewer.email} is now a {role_label(reviewer.role)}.", "success")
             return redirect(url_for("review.admin_account", reviewer_id=reviewer.id))
     return _render_account(reviewer, role_form=form, status=400)
 

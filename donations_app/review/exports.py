@@ -14,16 +14,12 @@ from decimal import Decimal
 from flask import Response, abort, render_template
 from openpyxl import Workbook
 
+from donations_app.models.vocabulary import RECIPIENTS
 from donations_app.review import bp
 from donations_app.review.access import reviewer_required
 from donations_app.review.spreadsheets import guard_formula
 from donations_app.services.manifests import COLUMNS, manifest_rows
 
-RECIPIENT_NAMES = {
-    "sbgs": "State Border Guard Service (SBGS)",
-    "npu": "National Police of Ukraine (NPU)",
-    "any": "Either agency (to allocate)",
-}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -56,7 +52,7 @@ def manifest_xlsx(recipient: str) -> bytes:
 
 
 def _recipient_or_404(recipient: str) -> str:
-    if recipient not in RECIPIENT_NAMES:
+    if recipient not in RECIPIENTS:
         abort(404, "There is no manifest for that recipient.")
     return recipient
 
@@ -65,7 +61,7 @@ def _recipient_or_404(recipient: str) -> str:
 @reviewer_required
 def exports() -> str:
     """The list of manifests to download."""
-    return render_template("review/exports.html", recipients=RECIPIENT_NAMES)
+    return render_template("review/exports.html", recipients=RECIPIENTS)
 
 
 @bp.get("/exports/approved-<recipient>.csv", endpoint="manifest_csv")

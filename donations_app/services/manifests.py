@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, contains_eager
 
 from donations_app.extensions import db
+from donations_app.labels import category_label
 from donations_app.models import Item, Offer, Reviewer
-from donations_app.services.rules import active_ruleset
 from donations_app.services.triage import format_time
 
 COLUMNS = (
@@ -37,7 +37,6 @@ COLUMNS = (
 
 def manifest_rows(recipient: str) -> Iterator[list[Any]]:
     """The approved items of decided offers for a recipient, oldest decision first."""
-    catalog = active_ruleset().catalog
     decider = aliased(Reviewer)
     rows = db.session.execute(
         sa.select(Item, decider)
@@ -62,7 +61,7 @@ def manifest_rows(recipient: str) -> Iterator[list[Any]]:
             offer.pickup_zip,
             offer.contact_name,
             offer.contact_email,
-            catalog.category(item.category).label if item.category in catalog else item.category,
+            category_label(item.category),
             item.description,
             item.quantity,
             item.unit_value_usd,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from donations_app.extensions import db
 from donations_app.guidelines import Catalog
+from donations_app.labels import readable
 from donations_app.models import AuditEvent, Evaluation, Item, Note, Offer, Queue, Reviewer
 from donations_app.services import accounts, triage
 from donations_app.services.audit import offer_events
@@ -32,7 +33,6 @@ class ItemDetails:
     """One item line as the reviewer reads it."""
 
     item: Item
-    category_label: str
     fields: list[tuple[str, str]]
     findings: list[FindingDetails]
     decided_by: Reviewer | None
@@ -87,7 +87,6 @@ def offer_details(offer: Offer, viewer: Reviewer) -> OfferDetails:
     items = [
         ItemDetails(
             item=item,
-            category_label=_category_label(catalog, item.category),
             fields=[
                 (_field_label(catalog, name), _field_value(catalog, name, getattr(item, name)))
                 for name in Item.FIELDS
@@ -139,11 +138,4 @@ def _field_label(catalog: Catalog, name: str) -> str:
     try:
         return catalog.field(name).label
     except KeyError:
-        return name.replace("_", " ").capitalize()
-
-
-def _category_label(catalog: Catalog, category: str) -> str:
-    try:
-        return catalog.category(category).label
-    except KeyError:
-        return category
+        return readable(name).capitalize()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from donations_app.extensions import db
 from donations_app.guidelines import Evaluation as EngineEvaluation
+from donations_app.labels import status_label
 from donations_app.links import external_url
 from donations_app.models import (
     AuditEvent,
@@ -413,8 +414,7 @@ def respond_to_info_request(offer: Offer, items: dict[int, dict], answer: str = 
     """
     if offer.status != "needs_info":
         raise TransitionError(
-            f"This offer is {offer.status.replace('_', ' ')}: it is not waiting for more "
-            "information."
+            f"This offer is {status_label(offer.status)}: it is not waiting for more information."
         )
     answer = (answer or "").replace("\r\n", "\n").strip()
     flagged = [item for item in offer.items if item.outcome == "info"]

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from donations_app.extensions import db
+from donations_app.labels import readable, status_label
 from donations_app.links import external_url
 from donations_app.models import AuditEvent, Item, ItemDecision, Note, Offer, Reviewer
 from donations_app.models.base import utcnow
@@ -376,7 +377,7 @@ def describe_changes(offer: Offer, seen_items: dict[int, int] | None = None) -> 
         else:
             changes.append(f"Item {item.position + 1} ({item.description}) changed.")
     changes.append(
-        f"The offer is now {offer.status.replace('_', ' ')}, in queue "
+        f"The offer is now {status_label(offer.status)}, in queue "
         f"{offer.queue.name if offer.queue else 'none'}, assigned to "
         f"{reviewer_label(offer.assignee)}."
     )
@@ -388,7 +389,7 @@ def describe_changes(offer: Offer, seen_items: dict[int, int] | None = None) -> 
     ).first()
     if latest is not None:
         changes.append(
-            f"Latest change: {latest.action.replace('_', ' ')} by "
+            f"Latest change: {readable(latest.action)} by "
             f"{latest.actor_label or latest.actor_type} at {format_time(latest.created_at)}."
         )
     return changes
@@ -535,7 +536,7 @@ def _typed(value: str | None, field: str, max_length: int, what: str, outcome: s
 
 def _require_status(offer: Offer, statuses: tuple[str, ...], message: str) -> None:
     if offer.status not in statuses:
-        raise TriageError(f"{message} It is {offer.status.replace('_', ' ')}.")
+        raise TriageError(f"{message} It is {status_label(offer.status)}.")
 
 
 def _require_assignee_or_lead(offer: Offer, actor: Reviewer, verb: str) -> None:

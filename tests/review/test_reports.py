@@ -193,7 +193,7 @@ def test_reports_page_for_leads_has_charts_with_data_tables(app, client):
         assert caption in html
     assert "<strong>100.0%</strong> had items approved" in html
     assert "<strong>1.0 days</strong> over 1 decided offers" in html
-    assert re.search(r'<th scope="row">drone</th><td class="text-right">1</td>', html)
+    assert '<th scope="row">Drones (unmanned aircraft)</th><td class="text-right">1</td>' in html
     assert ' style="' not in html and "<script>" not in html
     assert (
         len(re.findall(r"<tr><th scope=\"row\"><time", client.get("/review/reports?weeks=26").text))
