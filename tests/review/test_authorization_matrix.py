@@ -8,6 +8,7 @@ may use it and add it to the table.
 from __future__ import annotations
 
 import tempfile
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from donations_app import create_app
+from donations_app.auth import SIGNED_IN_AT
 from donations_app.extensions import db, login_manager
 from donations_app.models import Item, Offer, Queue, Reviewer
 from donations_app.services.accounts import new_session_token
@@ -194,7 +196,9 @@ def signed_in_client(app: Flask, reviewer_id: int) -> FlaskClient:
     with app.test_request_context(environ_base=dict(client.environ_base)):
         identifier = login_manager._session_identifier_generator()
     with client.session_transaction() as session:
-        session.update({"_user_id": user_id, "_fresh": True, "_id": identifier})
+        session.update(
+            {"_user_id": user_id, "_fresh": True, "_id": identifier, SIGNED_IN_AT: int(time.time())}
+        )
     return client
 
 
