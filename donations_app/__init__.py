@@ -11,7 +11,12 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from donations_app.config import PROJECT_ROOT, check_production_secret, config_for
+from donations_app.config import (
+    PROJECT_ROOT,
+    check_production_base_url,
+    check_production_secret,
+    config_for,
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -35,7 +40,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
     if app.config["ENV_NAME"] == "production":
         check_production_secret(app.config["SECRET_KEY"])
+        check_production_base_url(app.config["PUBLIC_BASE_URL"])
 
+    register_proxies(app)
     register_extensions(app)
     register_rules(app)
     register_blueprints(app)
@@ -56,6 +63,19 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_COUNT reverse proxies, take the client's address from X-Forwarded-*.
+
+    With the default 0 the headers are ignored, so a client cannot choose its own address
+    (and with it, its own rate-limit budget).
+    """
+    hops = app.config["TRUSTED_PROXY_COUNT"]
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

@@ -18,7 +18,7 @@ from marshmallow import ValidationError
 from donations_app.api import bp
 from donations_app.api.openapi import openapi_document
 from donations_app.api.schemas import load_offer, string_keys
-from donations_app.ratelimits import submission_limit
+from donations_app.ratelimits import check_limit, submission_limit
 from donations_app.services.offers import (
     IdempotencyConflict,
     check_offer,
@@ -94,6 +94,7 @@ def json_body() -> dict[str, Any]:
 
 
 @bp.post("/checks")
+@check_limit
 def create_check() -> tuple[Response, int]:
     """Dry run: evaluate an offer against the active guidelines; stores nothing."""
     data = load_offer(json_body(), allow_as_of=True)

@@ -40,6 +40,7 @@ from donations_app.intake.forms import (
 )
 from donations_app.models import Draft, Offer
 from donations_app.parsing import whole_number
+from donations_app.ratelimits import csv_import_limit, draft_email_limit, draft_save_limit
 from donations_app.services import drafts
 from donations_app.services.rules import active_ruleset
 
@@ -169,6 +170,8 @@ def offer_form() -> tuple[str, int]:
 
 
 @bp.post("/offer")
+@csv_import_limit
+@draft_save_limit
 def offer_post() -> tuple[str, int] | BaseResponse:
     """Add or remove an item line, import a CSV, save for later, or continue to check answers."""
     offer_form_class, _ = form_classes(active_ruleset())
@@ -247,6 +250,7 @@ def _resume_link(draft: Draft) -> str:
 
 
 @bp.route("/offer/save", methods=["GET", "POST"])
+@draft_email_limit
 def save_draft() -> tuple[str, int] | BaseResponse:
     """Ask for an e-mail address and send the private link that resumes the saved answers."""
     draft = _session_draft()

@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from donations_app.extensions import db
 from donations_app.models import Draft, Offer, utcnow
+from donations_app.ratelimits import hit_draft_email_address_limit
 
 _SALT = "offer-draft-link"
 # Characters a browser never sends from a form field; PostgreSQL refuses NUL in text and JSON.
@@ -90,9 +91,14 @@ def submitted_offer(public_id: str | None) -> Offer | None:
 
 
 def send_resume_link(draft: Draft, email: str, link: str) -> None:
-    """Remember the author's e-mail and queue the private resume link to it, in one commit."""
+    """Remember the author's e-mail and queue the private resume link to it, in one commit.
+
+    The mail is fixed wording, the link and its expiry: nothing the sender typed, so the
+    service's sender cannot relay a stranger's text. TooManyRequests past the address's limit.
+    """
     from donations_app.services.notify import enqueue_mail
 
+    hit_draft_email_address_limit(email)
     draft.email = email
     draft.expires_at = utcnow() + lifetime()
     enqueue_mail(
