@@ -217,7 +217,7 @@ def _import_csv(form: Any, answers: dict[str, Any]) -> tuple[str, int]:
     else:
         existing = [item for item in answers["items"] if not is_blank_item(item)]
         try:
-            rows = read_items(upload.read(), active_ruleset().catalog, answers, len(existing))
+            rows = read_items(upload.stream, active_ruleset().catalog, answers, len(existing))
         except CsvImportError as error:
             problems = error.problems
         else:

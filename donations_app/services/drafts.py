@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from donations_app.extensions import db
 from donations_app.models import Draft, Offer, utcnow
@@ -35,12 +37,20 @@ def clean_answers(value: Any) -> Any:
     return value
 
 
+class DraftTooLarge(RequestEntityTooLarge):
+    """The answers are larger than DRAFT_MAX_BYTES; nothing was stored (answered as 413)."""
+
+
 def store_answers(answers: dict[str, Any], draft: Draft | None = None) -> Draft:
-    """Create or update a draft with the form's answers and commit it."""
+    """Create or update a draft with the form's answers and commit it; DraftTooLarge if too big."""
+    cleaned = clean_answers(answers)
+    size = len(json.dumps(cleaned, ensure_ascii=False, default=str).encode())
+    if size > current_app.config["DRAFT_MAX_BYTES"]:
+        raise DraftTooLarge()
     if draft is None or draft.submitted_offer_id is not None or is_expired(draft):
         draft = Draft(email="", data={})
         db.session.add(draft)
-    draft.data = clean_answers(answers)
+    draft.data = cleaned
     draft.expires_at = utcnow() + lifetime()
     db.session.commit()
     return draft
