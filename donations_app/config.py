@@ -70,7 +70,7 @@ class Config:
         # Caps checked before the whole input is parsed; MAX_CONTENT_LENGTH stays the outer one.
         self.API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 1024 * 1024)
         self.CSV_IMPORT_MAX_BYTES = _int("CSV_IMPORT_MAX_BYTES", 1024 * 1024)
-        self.DRAFT_MAX_BYTES = _int("DRAFT_MAX_BYTES", 1024 * 1024)
+        self.DRAFT_MAX_BYTES = _int("DRAFT_MAX_BYTES", 2 * 1024 * 1024)
 
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

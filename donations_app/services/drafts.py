@@ -119,3 +119,31 @@ def send_resume_link(draft: Draft, email: str, link: str) -> None:
         expires_on=draft.expires_at.date().isoformat(),
     )
     db.session.commit()
+
+
+def purge_expired(now: dt.datetime | None = None) -> int:
+    """Delete every draft whose lifetime ended, with an audit event, in one transaction.
+
+    A draft expires DRAFT_LIFETIME_DAYS after it was last saved; one saved longer ago than the
+    current setting goes too, so shortening the lifetime takes effect at the next purge.
+    Returns how many were deleted.
+    """
+    from donations_app.services.audit import record_event
+
+    cutoff = now or utcnow()
+    try:
+        deleted = db.session.execute(
+            sa.delete(Draft)
+            .where(sa.or_(Draft.expires_at <= cutoff, Draft.updated_at <= cutoff - lifetime()))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        record_event(
+            "drafts_purged",
+            actor_type="system",
+            data={"deleted": deleted, "lifetime_days": lifetime().days},
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return deleted
