@@ -34,6 +34,8 @@ def test_dry_run_checks_are_limited_per_client(app_config: dict) -> None:
     response = client.post("/api/v1/checks", json=offer_body())
     assert response.status_code == 429
     assert response.get_json()["error"]["title"] == "Too many requests"
+    checks = client.get("/api/v1/openapi.json").get_json()["paths"]["/checks"]["post"]
+    assert "429" in checks["responses"]
 
 
 def test_csv_imports_are_limited_and_other_form_actions_are_not(app_config: dict) -> None:
