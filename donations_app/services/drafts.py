@@ -121,7 +121,7 @@ def send_resume_link(draft: Draft, email: str, link: str) -> None:
     db.session.commit()
 
 
-def purge_expired(now: dt.datetime | None = None) -> int:
+def purge_expired() -> int:
     """Delete every draft whose lifetime ended, with an audit event, in one transaction.
 
     A draft expires DRAFT_LIFETIME_DAYS after it was last saved; one saved longer ago than the
@@ -130,7 +130,7 @@ def purge_expired(now: dt.datetime | None = None) -> int:
     """
     from donations_app.services.audit import record_event
 
-    cutoff = now or utcnow()
+    cutoff = utcnow()
     try:
         deleted = db.session.execute(
             sa.delete(Draft)
