@@ -65,9 +65,22 @@ class Config:
         self.DRAFT_LIFETIME_DAYS = _int("DRAFT_LIFETIME_DAYS", 30)
         self.SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "30 per hour")
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+        self.CHECK_RATE_LIMIT = os.environ.get("CHECK_RATE_LIMIT", "120 per hour")
+        self.CSV_IMPORT_RATE_LIMIT = os.environ.get("CSV_IMPORT_RATE_LIMIT", "30 per hour")
+        self.DRAFT_SAVE_RATE_LIMIT = os.environ.get("DRAFT_SAVE_RATE_LIMIT", "120 per hour")
+        self.DRAFT_EMAIL_RATE_LIMIT = os.environ.get("DRAFT_EMAIL_RATE_LIMIT", "10 per hour")
+        self.DRAFT_EMAIL_PER_ADDRESS_LIMIT = os.environ.get(
+            "DRAFT_EMAIL_PER_ADDRESS_LIMIT", "5 per hour"
+        )
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Reverse proxies in front of the app; 0 ignores X-Forwarded-* (a client could forge it).
+        self.TRUSTED_PROXY_COUNT = _int("TRUSTED_PROXY_COUNT", 0)
+        # Caps checked before the whole input is parsed; MAX_CONTENT_LENGTH stays the outer one.
+        self.API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 1024 * 1024)
+        self.CSV_IMPORT_MAX_BYTES = _int("CSV_IMPORT_MAX_BYTES", 1024 * 1024)
+        self.DRAFT_MAX_BYTES = _int("DRAFT_MAX_BYTES", 2 * 1024 * 1024)
 
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

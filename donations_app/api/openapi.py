@@ -190,6 +190,7 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": _json("CheckResult", "Each item's outcome and findings"),
                         **bad,
+                        "429": _json("Error", "Too many checks from this address"),
                     },
                 }
             },

@@ -32,6 +32,7 @@ from donations_app.intake.forms import DraftEmailForm, category_fields, form_cla
 from donations_app.links import external_url
 from donations_app.models import Draft, Offer
 from donations_app.parsing import whole_number
+from donations_app.ratelimits import csv_import_limit, draft_email_limit, draft_save_limit
 from donations_app.services import drafts
 from donations_app.services.rules import active_ruleset
 
@@ -145,6 +146,8 @@ def offer_form() -> tuple[str, int]:
 
 
 @bp.post("/offer")
+@csv_import_limit
+@draft_save_limit
 def offer_post() -> tuple[str, int] | BaseResponse:
     """Add or remove an item line, import a CSV, save for later, or continue to check answers."""
     offer_form_class, _ = form_classes(active_ruleset())
@@ -190,7 +193,7 @@ def _import_csv(form: Any, answers: dict[str, Any]) -> tuple[str, int]:
     else:
         existing = [item for item in answers["items"] if not is_blank_item(item)]
         try:
-            rows = read_items(upload.read(), active_ruleset().catalog, answers, len(existing))
+            rows = read_items(upload.stream, active_ruleset().catalog, answers, len(existing))
         except CsvImportError as error:
             problems = error.problems
         else:
@@ -219,6 +222,7 @@ def _resume_link(draft: Draft) -> str:
 
 
 @bp.route("/offer/save", methods=["GET", "POST"])
+@draft_email_limit
 def save_draft() -> tuple[str, int] | BaseResponse:
     """Ask for an e-mail address and send the private link that resumes the saved answers."""
     draft = _session_draft()
