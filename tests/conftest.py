@@ -27,7 +27,7 @@ from werkzeug.test import TestResponse
 from donations_app import create_app
 from donations_app.extensions import db
 from donations_app.guidelines import RuleSet, load_rules
-from donations_app.models import Reviewer
+from donations_app.models import AuditEvent, Reviewer
 from donations_app.services import accounts
 from donations_app.services import rules as rulebook_module
 
@@ -226,6 +226,12 @@ def csrf_token(html: str) -> str:
     match = _CSRF_TOKEN.search(html)
     assert match, "the page has no CSRF token"
     return match.group(1) or match.group(2)
+
+
+def audit_actions(app: Flask) -> list[str]:
+    """Every audit action recorded, oldest first."""
+    with app.app_context():
+        return [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.id)]
 
 
 def create_account(

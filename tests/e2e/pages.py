@@ -18,6 +18,24 @@ def focused_id(page: Page) -> str:
     return page.evaluate("document.activeElement && document.activeElement.id")
 
 
+def tab_to(page: Page, element_id: str, limit: int = 400) -> None:
+    """Press Tab until the element with this id has focus."""
+    for _ in range(limit):
+        if focused_id(page) == element_id:
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"#{element_id} cannot be reached with the Tab key")
+
+
+def tab_to_text(page: Page, text: str, limit: int = 200) -> None:
+    """Press Tab until the control that reads `text` has focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == text:
+            return
+    raise AssertionError(f"{text!r} cannot be reached with the Tab key")
+
+
 def error_summary_link(page: Page, field_id: str) -> Locator:
     """The error summary's link to a field."""
     return page.locator(f"[data-error-summary] a[href='#{field_id}']")
@@ -38,15 +56,22 @@ def answer_item(page: Page, index: int, **answers: str) -> None:
             field.fill(value)
 
 
-class SignInPage:
-    """The reviewers' sign-in page."""
+class ServedPage:
+    """A page of the app the live server serves, opened by its path."""
 
     def __init__(self, page: Page, live_server: LiveServer) -> None:
         self.page = page
         self.live_server = live_server
 
+    def goto(self, path: str) -> None:
+        self.page.goto(self.live_server.url(path))
+
+
+class SignInPage(ServedPage):
+    """The reviewers' sign-in page."""
+
     def open(self) -> SignInPage:
-        self.page.goto(self.live_server.url("/review/sign-in"))
+        self.goto("/review/sign-in")
         return self
 
     def sign_in_with_keyboard(self, email: str, password: str = PASSWORD) -> None:
@@ -76,15 +101,11 @@ class SignInPage:
             self.page.keyboard.press("Enter")
 
 
-class OfferFormPage:
+class OfferFormPage(ServedPage):
     """The donor's offer form: the agency, the contact, the pickup and the item lines."""
 
-    def __init__(self, page: Page, live_server: LiveServer) -> None:
-        self.page = page
-        self.live_server = live_server
-
     def open(self) -> OfferFormPage:
-        self.page.goto(self.live_server.url("/offer"))
+        self.goto("/offer")
         return self
 
     def fill_offer_details(self) -> None:
@@ -186,15 +207,11 @@ class StatusPage:
         self.page.click("text=Yes, withdraw the offer")
 
 
-class ReviewerOfferPage:
+class ReviewerOfferPage(ServedPage):
     """One offer as a reviewer sees it: claim it, decide its items, save."""
 
-    def __init__(self, page: Page, live_server: LiveServer) -> None:
-        self.page = page
-        self.live_server = live_server
-
     def open(self, reference: str) -> ReviewerOfferPage:
-        self.page.goto(self.live_server.url(f"/review/offers/{reference}"))
+        self.goto(f"/review/offers/{reference}")
         return self
 
     def claim(self) -> None:
@@ -217,15 +234,11 @@ class ReviewerOfferPage:
         return self.page.locator("#conflict")
 
 
-class OfferListPage:
+class OfferListPage(ServedPage):
     """The reviewers' offer list: filters, sorting and the table of offers."""
 
-    def __init__(self, page: Page, live_server: LiveServer) -> None:
-        self.page = page
-        self.live_server = live_server
-
     def open(self, query: str = "") -> OfferListPage:
-        self.page.goto(self.live_server.url("/review/offers" + (f"?{query}" if query else "")))
+        self.goto("/review/offers" + (f"?{query}" if query else ""))
         return self
 
     def references(self) -> list[str]:

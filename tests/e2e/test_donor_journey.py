@@ -14,9 +14,19 @@ from tests.e2e.pages import (
     StatusPage,
     error_summary_link,
     focused_id,
+    tab_to,
+    tab_to_text,
 )
 
 pytestmark = pytest.mark.e2e
+# The answers that make body armor or a helmet acceptable apart from export control.
+ARMOR_ANSWERS = {
+    "condition": "good",
+    "acquired_via": "own_funds",
+    "protection_level": "IIIA",
+    "expires_on": "2031-05-01",
+    "damaged": "no",
+}
 
 
 def test_journey_with_javascript(live_server, page) -> None:
@@ -28,16 +38,7 @@ def test_journey_with_javascript(live_server, page) -> None:
     # Only the body-armor questions are shown.
     assert form.field(0, "protection_level").is_visible()
     assert not form.field(0, "voltage").is_visible()
-    form.fill_item(
-        0,
-        description="Patrol vests",
-        quantity="25",
-        condition="good",
-        acquired_via="own_funds",
-        protection_level="IIIA",
-        expires_on="2031-05-01",
-        damaged="no",
-    )
+    form.fill_item(0, description="Patrol vests", quantity="25", **ARMOR_ANSWERS)
     live = form.live_result(0)
     live.get_by_text("Guideline EXPORT-ARMOR-EAR", exact=False).wait_for()
     assert live.get_attribute("aria-live") == "polite"
@@ -120,15 +121,6 @@ def test_needs_info_and_save_pages_are_accessible(live_server, page) -> None:
         assert_no_axe_violations(page)
 
 
-def tab_to(page, element_id: str, limit: int = 400) -> None:
-    """Press Tab until the element with this id has focus."""
-    for _ in range(limit):
-        if focused_id(page) == element_id:
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"#{element_id} cannot be reached with the Tab key")
-
-
 def type_into(page, element_id: str, text: str) -> None:
     tab_to(page, element_id)
     page.keyboard.type(text)
@@ -136,11 +128,7 @@ def type_into(page, element_id: str, text: str) -> None:
 
 def test_keyboard_only_journey(live_server, page) -> None:
     page.goto(live_server.url("/"))
-    tab_to(page, "")  # start from the top of the page
-    for _ in range(60):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent.trim()") == "Start now":
-            break
+    tab_to_text(page, "Start now", limit=60)
     page.keyboard.press("Enter")
     page.wait_for_url("**/offer")
 
@@ -164,16 +152,10 @@ def test_keyboard_only_journey(live_server, page) -> None:
     assert page.input_value("#items-0-condition") == "good"
     assert page.input_value("#items-0-acquired_via") == "own_funds"
 
-    for _ in range(200):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent.trim()") == "Continue":
-            break
+    tab_to_text(page, "Continue")
     page.keyboard.press("Enter")
     page.wait_for_url("**/offer/check")
-    for _ in range(200):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent.trim()") == "Submit offer":
-            break
+    tab_to_text(page, "Submit offer")
     page.keyboard.press("Enter")
     page.wait_for_url("**/offer/confirmation")
     assert REFERENCE.fullmatch(CheckAnswersPage(page).reference())
@@ -198,15 +180,7 @@ def test_journey_without_javascript(live_server, no_js_page) -> None:
     form.remove_item(1)
     assert form.item_count() == 1
 
-    form.fill_item(
-        0,
-        quantity="20",
-        condition="good",
-        acquired_via="own_funds",
-        protection_level="IIIA",
-        expires_on="2031-05-01",
-        damaged="no",
-    )
+    form.fill_item(0, quantity="20", **ARMOR_ANSWERS)
     assert REFERENCE.fullmatch(form.continue_to_check().submit())
 
 

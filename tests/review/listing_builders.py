@@ -81,19 +81,7 @@ def make_offer(
         queue_slug=queue,
         trigger="submission",
     )
-    db.session.add(evaluation)
-    db.session.flush()
-    for rule in rules or []:
-        db.session.add(
-            Finding(
-                evaluation_id=evaluation.id,
-                item_id=offer.items[0].id,
-                rule_id=rule,
-                outcome="review",
-                message=f"{rule} fired",
-            )
-        )
-    db.session.commit()
+    _store_evaluation(evaluation, offer, rules or [])
     return offer
 
 
@@ -106,6 +94,11 @@ def reevaluate(offer: Offer, rules: list[str]) -> None:
         outcome=offer.outcome,
         trigger="reevaluation",
     )
+    _store_evaluation(evaluation, offer, rules)
+
+
+def _store_evaluation(evaluation: Evaluation, offer: Offer, rules: list[str]) -> None:
+    """Commit the evaluation with one finding on the first item for each rule."""
     db.session.add(evaluation)
     db.session.flush()
     for rule in rules:

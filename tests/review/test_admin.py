@@ -21,9 +21,8 @@ def app_config(app_config):
 
 
 @pytest.fixture
-def admin_client(app, client, auth, make_reviewer):
-    make_reviewer("ada@state.example.gov", role="admin")
-    assert auth.sign_in("ada@state.example.gov", PASSWORD).status_code == 302
+def admin_client(client, auth):
+    auth.as_role("admin")
     return client
 
 

@@ -11,18 +11,13 @@ from argon2 import extract_parameters
 from donations_app.extensions import db
 from donations_app.models import AuditEvent, Reviewer, utcnow
 from donations_app.services import accounts
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, audit_actions, csrf_token
 
 HASH_SETTINGS = (
     "PASSWORD_HASH_TIME_COST",
     "PASSWORD_HASH_MEMORY_COST",
     "PASSWORD_HASH_PARALLELISM",
 )
-
-
-def audit_actions(app) -> list[str]:
-    with app.app_context():
-        return [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.id)]
 
 
 @pytest.fixture

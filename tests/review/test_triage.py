@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from donations_app.extensions import db
 from donations_app.models import Note, Offer
 from donations_app.services.offers import status_url
+from tests.conftest import csrf_token
 from tests.review.triage_support import (
     actions,
     load_offer,
@@ -208,10 +207,10 @@ def test_offer_pages_need_sign_in(app, client, reference):
     response = client.get(f"/review/offers/{reference}")
     assert response.status_code == 302
     assert "/review/sign-in" in response.headers["Location"]
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/review/sign-in").text)
+    token = csrf_token(client.get("/review/sign-in").text)
     response = client.post(
         f"/review/offers/{reference}/claim",
-        data={"csrf_token": token.group(1), "offer_version": "1"},
+        data={"csrf_token": token, "offer_version": "1"},
     )
     assert response.status_code == 302
     assert "/review/sign-in" in response.headers["Location"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from donations_app.extensions import db
-from donations_app.models import AuditEvent, Reviewer
+from donations_app.models import Reviewer
+from tests.conftest import audit_actions
 
 
 def reviewer(app, email):
@@ -13,11 +14,6 @@ def reviewer(app, email):
         found = db.session.query(Reviewer).filter_by(email=email).one()
         db.session.refresh(found)
         return found.role, found.active, sorted(q.slug for q in found.queues)
-
-
-def actions(app):
-    with app.app_context():
-        return [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.id)]
 
 
 def test_create_prints_a_one_time_password_that_works(app, runner, auth):
@@ -33,7 +29,7 @@ def test_create_prints_a_one_time_password_that_works(app, runner, auth):
     assert (
         auth.sign_in("kim@state.example.gov", password, client=app.test_client()).status_code == 302
     )
-    assert "account_created" in actions(app)
+    assert "account_created" in audit_actions(app)
 
 
 def test_create_with_password_from_stdin(app, runner, auth):
@@ -82,7 +78,7 @@ def test_set_role_deactivate_reactivate_and_list(app, runner, make_reviewer):
     assert "rita@state.example.gov\tlead\tdeactivated\tlegal" in listing
     assert runner.invoke(args=["users", "reactivate", "rita@state.example.gov"]).exit_code == 0
     assert reviewer(app, "rita@state.example.gov")[1] is True
-    logged = actions(app)
+    logged = audit_actions(app)
     for action in ("role_changed", "queues_changed", "account_deactivated", "account_reactivated"):
         assert action in logged
 
