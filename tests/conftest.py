@@ -241,7 +241,6 @@ def create_account(
     role: str = "reviewer",
     queues: Iterable[str] = (),
     name: str = "",
-    password: str = PASSWORD,
     active: bool = True,
 ) -> Reviewer:
     """A committed reviewer account made by the account service, as an admin would make it.
@@ -253,7 +252,7 @@ def create_account(
         reviewer = accounts.create_reviewer(
             email,
             name or email.split("@")[0].title(),
-            password,
+            PASSWORD,
             role=role,
             queues=accounts.queues_by_slug(queues),
         )
@@ -268,7 +267,7 @@ def create_account(
 
 @pytest.fixture
 def make_reviewer(app: Flask) -> Callable[..., Reviewer]:
-    """make_reviewer(email=None, role=..., queues=(slugs), name=..., password=..., active=...)."""
+    """make_reviewer(email=None, role=..., queues=(slugs), name=..., active=...)."""
     return functools.partial(create_account, app)
 
 

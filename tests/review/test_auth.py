@@ -130,11 +130,8 @@ def test_sign_in_rate_limit_per_client(app_config, auth):
     assert client.get("/review/sign-in").status_code == 200
 
 
-def test_deactivated_account_cannot_sign_in(client, app, auth, make_reviewer):
-    reviewer_id = make_reviewer().id
-    with app.app_context():
-        accounts.deactivate(db.session.get(Reviewer, reviewer_id))
-        db.session.commit()
+def test_deactivated_account_cannot_sign_in(client, auth, make_reviewer):
+    make_reviewer(active=False)
     response = auth.sign_in("rita@state.example.gov", PASSWORD)
     assert response.status_code == 401
     assert "The e-mail address or password is not correct" in response.text
