@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from argon2.profiles import RFC_9106_LOW_MEMORY
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Secrets shorter than this, or well-known placeholders, are refused in production.
@@ -91,6 +93,10 @@ class Config:
         # CSRF tokens live as long as the session, so a long form is never lost to a timer.
         self.WTF_CSRF_TIME_LIMIT = None
         self.CREATE_ADMIN_ON_EMPTY_DB = False
+        # argon2id at the strength RFC 9106 recommends where memory is limited (64 MiB, 3 passes).
+        self.PASSWORD_HASH_TIME_COST = RFC_9106_LOW_MEMORY.time_cost
+        self.PASSWORD_HASH_MEMORY_COST = RFC_9106_LOW_MEMORY.memory_cost
+        self.PASSWORD_HASH_PARALLELISM = RFC_9106_LOW_MEMORY.parallelism
 
 
 class DevelopmentConfig(Config):
@@ -117,6 +123,10 @@ class TestingConfig(Config):
         self.SESSION_COOKIE_SECURE = False
         self.REMEMBER_COOKIE_SECURE = False
         self.SMTP_PORT = 0  # tests start a real SMTP server and set the port
+        # The cheapest argon2 parameters: a strong hash costs ~0.3 s, and the suite signs in often.
+        self.PASSWORD_HASH_TIME_COST = 1
+        self.PASSWORD_HASH_MEMORY_COST = 8
+        self.PASSWORD_HASH_PARALLELISM = 1
 
 
 class ProductionConfig(Config):

@@ -7,12 +7,14 @@ Changing `session_token` ends every session of that reviewer at once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Iterable
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
 from donations_app.extensions import db
@@ -21,13 +23,31 @@ from donations_app.models.vocabulary import ROLES
 from donations_app.services.audit import record_event
 from donations_app.services.transaction import NotFound, transactional
 
-_hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 MAX_FAILED_LOGINS = 5
 LOCKOUT_PERIOD = dt.timedelta(minutes=15)
-# Verified against an unknown e-mail so that a wrong address costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _hasher_with(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+def _hasher() -> PasswordHasher:
+    """The argon2 hasher with the app's PASSWORD_HASH_* parameters."""
+    config = current_app.config
+    return _hasher_with(
+        config["PASSWORD_HASH_TIME_COST"],
+        config["PASSWORD_HASH_MEMORY_COST"],
+        config["PASSWORD_HASH_PARALLELISM"],
+    )
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Verified against an unknown e-mail so that a wrong address costs as long as a wrong password.
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ValueError):
@@ -40,20 +60,20 @@ class AccountError(ValueError):
 
 def hash_password(password: str) -> str:
     """Hash a password with argon2id."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """True when the password matches the stored argon2 hash."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
     """True when the hash was made with weaker parameters than today's."""
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
 
 
 def generate_password() -> str:
@@ -200,7 +220,7 @@ def authenticate(email: str, password: str) -> Reviewer | None:
     """
     reviewer = find_reviewer(email) if len(password) <= MAX_PASSWORD_LENGTH else None
     if reviewer is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(_hasher()), password)
         return None
     now = utcnow()
     correct = verify_password(reviewer.password_hash, password)
