@@ -29,6 +29,7 @@ from donations_app.extensions import db
 from donations_app.guidelines import RuleSet, load_rules
 from donations_app.models import AuditEvent, Reviewer
 from donations_app.services import accounts
+from donations_app.services.queues import all_queues
 from donations_app.services import rules as rulebook_module
 
 # Tables whose rows are data fixed by the migrations, kept between tests.
@@ -239,22 +240,25 @@ def create_account(
     email: str | None = None,
     *,
     role: str = "reviewer",
-    queues: Iterable[str] = (),
+    queues: Iterable[str] | None = None,
     name: str = "",
     active: bool = True,
 ) -> Reviewer:
     """A committed reviewer account made by the account service, as an admin would make it.
 
-    The reviewer is returned detached, with its queues loaded, so a test can read it anywhere.
+    Without `queues` the reviewer works every queue (a reviewer may only pick up work in their
+    own queues); `queues=()` makes one who works none. The reviewer is returned detached, with
+    its queues loaded, so a test can read it anywhere.
     """
     email = email or EMAIL_FOR_ROLE[role]
     with app.app_context():
+        chosen = all_queues() if queues is None else accounts.queues_by_slug(queues)
         reviewer = accounts.create_reviewer(
             email,
             name or email.split("@")[0].title(),
             PASSWORD,
             role=role,
-            queues=accounts.queues_by_slug(queues),
+            queues=chosen,
         )
         if not active:
             accounts.deactivate(reviewer)

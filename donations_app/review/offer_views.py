@@ -50,6 +50,7 @@ def render_offer(
         "notes": details.notes,
         "queues": details.queues,
         "reviewers": details.reviewers,
+        "can_claim": details.permissions.can_claim,
         "can_decide": details.permissions.can_decide,
         "can_release": details.permissions.can_release,
         "can_move": details.permissions.can_move,

@@ -78,20 +78,28 @@ class DecisionInput:
 class Permissions:
     """What a reviewer may do with an offer right now (the services enforce the same rules)."""
 
+    can_claim: bool
     can_decide: bool
     can_release: bool
     can_move: bool
     can_assign: bool
 
 
+def works_queue(offer: Offer, actor: Reviewer) -> bool:
+    """True when the actor may pick up work in the offer's queue: a member of it, or a lead."""
+    return actor.is_lead or any(queue.id == offer.queue_id for queue in actor.queues)
+
+
 def permissions(offer: Offer, actor: Reviewer) -> Permissions:
     """The actions open to `actor` on `offer` in its current status."""
     owns = offer.assignee_id == actor.id or actor.is_lead
     in_review = offer.status == "in_review"
+    queued = offer.status == "queued" and works_queue(offer, actor)
     return Permissions(
+        can_claim=queued,
         can_decide=in_review and owns,
         can_release=in_review and owns,
-        can_move=offer.status == "queued" or (in_review and owns),
+        can_move=queued or (in_review and owns),
         can_assign=actor.is_lead and offer.status in ("queued", "in_review"),
     )
 
@@ -118,6 +126,7 @@ def claim(offer: Offer, actor: Reviewer, *, offer_version: int) -> None:
 
     def change() -> None:
         _require_status(offer, ("queued",), "Only a queued offer can be claimed.")
+        _require_queue_member(offer, actor, "claim")
         offer.assignee_id = actor.id
         transition(offer, "in_review", action="claimed", actor=actor, visible_to_donor=True)
 
@@ -279,6 +288,8 @@ def request_info(offer: Offer, actor: Reviewer, message: str, *, offer_version: 
         )
         if offer.status == "in_review":
             _require_assignee_or_lead(offer, actor, "request information on")
+        else:
+            _require_queue_member(offer, actor, "request information on")
         previous = offer.assignee
         offer.assignee_id = None
         transition(
@@ -325,6 +336,8 @@ def reroute(
         )
         if offer.status == "in_review":
             _require_assignee_or_lead(offer, actor, "move")
+        else:
+            _require_queue_member(offer, actor, "move")
         previous_queue = offer.queue
         previous_assignee = offer.assignee
         offer.queue_id = queue.id
@@ -537,6 +550,15 @@ def _typed(value: str | None, field: str, max_length: int, what: str, outcome: s
 def _require_status(offer: Offer, statuses: tuple[str, ...], message: str) -> None:
     if offer.status not in statuses:
         raise TriageError(f"{message} It is {status_label(offer.status)}.")
+
+
+def _require_queue_member(offer: Offer, actor: Reviewer, verb: str) -> None:
+    if not works_queue(offer, actor):
+        queue = offer.queue.name if offer.queue is not None else "no"
+        raise TriageRefused(
+            f"Only members of the {queue} queue or a lead can {verb} this offer. "
+            "An admin can add you to the queue."
+        )
 
 
 def _require_assignee_or_lead(offer: Offer, actor: Reviewer, verb: str) -> None:

@@ -95,7 +95,7 @@ def test_my_queues_come_first_for_members(client, auth):
 
 
 def test_a_reviewer_in_no_queue_sees_all_queues(client, auth):
-    auth.as_role()
+    auth.as_role(queues=())
     html = client.get("/review/").text
     assert "My queues" not in html
     assert "<h2>All queues</h2>" in html

@@ -220,3 +220,42 @@ def test_offer_pages_need_sign_in(app, client, reference):
 def test_unknown_offer_is_404(app, client, rita, auth):
     auth.sign_in_as(rita)
     assert client.get("/review/offers/UA-2026-999999").status_code == 404
+
+
+def test_only_members_of_the_offers_queue_pick_it_up(app, client, reference, auth):
+    # Audit finding (medium): a reviewer of the NPU desk claimed and approved an offer in the
+    # export-control queue. The offer here is SBGS armor: the export-control queue.
+    assert load_offer(app, reference).queue.slug == "export-control"
+    auth.as_role(email="nina@state.example.gov", queues=("npu-desk",))
+    page = client.get(f"/review/offers/{reference}")
+    assert "Claim this offer" not in page.text
+    assert "Only members of the Export control queue or a lead can claim" in page.text
+    # The forms are not shown; a forged POST with the right versions is refused all the same.
+    state = {
+        "csrf_token": csrf_token(page.text),
+        "offer_version": load_offer(app, reference).version,
+    }
+    for action, fields in (
+        ("claim", {}),
+        ("request-info", {"info_message": "Which NIJ level?"}),
+        ("reroute", {"queue": "npu-desk", "reroute_reason": "Mine now."}),
+    ):
+        response = post_action(client, reference, action, fields, state)
+        assert response.status_code == 403, action
+        assert "Only members of the Export control queue or a lead" in response.text
+    offer = load_offer(app, reference)
+    assert (offer.status, offer.assignee_id, offer.queue.slug) == (
+        "queued",
+        None,
+        "export-control",
+    )
+
+
+def test_a_member_of_the_queue_and_a_lead_may_claim(app, reference, auth):
+    member = auth.as_role(email="eve@state.example.gov", queues=("export-control",))
+    assert post_action(auth.client, reference, "claim").status_code == 302
+    assert load_offer(app, reference).assignee_id == member.id
+    lead_client = app.test_client()
+    auth.as_role("lead", queues=(), client=lead_client)
+    assert post_action(lead_client, reference, "release").status_code == 302
+    assert post_action(lead_client, reference, "claim").status_code == 302

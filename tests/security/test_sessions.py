@@ -6,28 +6,16 @@ session_protection="strong" had no effect on the (permanent) session cookie.
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
 
-from donations_app import auth
-from donations_app.services import accounts
-
-PASSWORD = "correct horse battery staple"
-EMAIL = "rita@state.example.gov"
+from donations_app import auth as auth_module
 
 
 @pytest.fixture
-def signed_in(app, client):
-    with app.app_context():
-        accounts.create_reviewer(EMAIL, "Rita", PASSWORD)
-    page = client.get("/review/sign-in")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    response = client.post(
-        "/review/sign-in", data={"csrf_token": token, "email": EMAIL, "password": PASSWORD}
-    )
-    assert response.status_code == 302
+def signed_in(auth, client):
+    auth.as_role("reviewer")
     assert client.get("/review/account/password").status_code == 200
     return client
 
@@ -36,9 +24,9 @@ def test_a_session_ends_at_its_lifetime_however_often_it_is_used(app, signed_in,
     lifetime = app.permanent_session_lifetime.total_seconds()
     start = time.time()
     for elapsed in (lifetime * 0.5, lifetime * 0.9, lifetime - 60):
-        monkeypatch.setattr(auth.time, "time", lambda e=elapsed: start + e)
+        monkeypatch.setattr(auth_module.time, "time", lambda e=elapsed: start + e)
         assert signed_in.get("/review/account/password").status_code == 200
-    monkeypatch.setattr(auth.time, "time", lambda: start + lifetime + 60)
+    monkeypatch.setattr(auth_module.time, "time", lambda: start + lifetime + 60)
     response = signed_in.get("/review/account/password")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/review/sign-in")
