@@ -117,7 +117,7 @@ def make_offers(count: int, seed: int = 20260601) -> list[dict]:
 
 # One flat function on purpose: it is the hand-written baseline, and helper calls would be timed.
 def hand_item(item: dict, as_of: dt.date, recipient: str) -> list[str]:  # noqa: C901
-    """SPEC section 4 rules, written by hand, in the shipped rule files' order."""
+    """The default rules (docs/guidelines.md), written by hand, in the shipped files' order."""
     g, cat, out = item.get, item["category"], []
     level, expires, damaged = g("protection_level"), g("expires_on"), g("damaged")
     if cat in ("body_armor", "helmet"):
@@ -196,7 +196,7 @@ def hand_item(item: dict, as_of: dt.date, recipient: str) -> list[str]:  # noqa:
 
 
 def aggregate(offer: dict, fired: list[list[str]], outcome_of: dict, tags_of: dict) -> tuple:
-    """Item outcomes, offer outcome and queue per SPEC section 4."""
+    """Item outcomes, offer outcome and queue as docs/guidelines.md computes them."""
     ranks = [max((SEVERITY[outcome_of[r]] for r in ids), default=0) for ids in fired]
     if ranks and all(r == 3 for r in ranks):
         return [BY_RANK[r] for r in ranks], "rejected", None

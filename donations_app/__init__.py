@@ -11,7 +11,13 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from donations_app.config import PROJECT_ROOT, check_production_secret, config_for
+from donations_app.config import (
+    PROJECT_ROOT,
+    check_production_links,
+    check_production_secret,
+    config_for,
+    instance_secret_key,
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -30,15 +36,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY") and app.config["ENV_NAME"] != "production":
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "donations.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
     if app.config["ENV_NAME"] == "production":
         check_production_secret(app.config["SECRET_KEY"])
+        check_production_links(app.config)
 
+    register_proxies(app)
     register_extensions(app)
     register_rules(app)
     register_blueprints(app)
+    register_labels(app)
     register_security(app)
     register_errors(app)
     register_commands(app)
@@ -56,6 +67,19 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_COUNT reverse proxies, take the client's address from X-Forwarded-*.
+
+    With the default 0 the headers are ignored, so a client cannot choose its own address
+    (and with it, its own rate-limit budget).
+    """
+    hops = app.config["TRUSTED_PROXY_COUNT"]
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:
@@ -92,6 +116,13 @@ def register_blueprints(app: Flask) -> None:
     # The API authenticates nothing by cookie, so cross-site request forgery does not apply to it.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+
+
+def register_labels(app: Flask) -> None:
+    """Give templates the label filters: the one way a code becomes words on a page."""
+    from donations_app.labels import register_label_filters
+
+    register_label_filters(app)
 
 
 def register_security(app: Flask) -> None:

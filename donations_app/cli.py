@@ -1,4 +1,4 @@
-"""Flask CLI commands: rules, users, outbox and the first-run bootstrap."""
+"""Flask CLI commands: rules, users, outbox, drafts and the first-run bootstrap."""
 
 from __future__ import annotations
 
@@ -63,9 +63,22 @@ def outbox_send(loop: bool, interval: float | None, limit: int) -> None:
         click.echo("stopped")
 
 
+drafts = AppGroup("drafts", help="Saved, unsubmitted offer forms.")
+
+
+@drafts.command("purge")
+def drafts_purge() -> None:
+    """Delete drafts older than DRAFT_LIFETIME_DAYS (run daily in production)."""
+    from donations_app.services.drafts import purge_expired
+
+    deleted = purge_expired()
+    click.echo(f"deleted {deleted} expired draft{'' if deleted == 1 else 's'}")
+
+
 def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
     app.cli.add_command(rules)
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(users)
     app.cli.add_command(outbox)
+    app.cli.add_command(drafts)

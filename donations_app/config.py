@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from argon2.profiles import RFC_9106_LOW_MEMORY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +23,10 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
@@ -29,7 +37,8 @@ class Config:
 
     def __init__(self) -> None:
         self.ENV_NAME = "base"
-        self.SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-for-production"
+        # None: development makes a random key of its own (see instance_secret_key).
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or None
         # None -> an SQLite file in the instance folder (see create_app)
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -52,12 +61,28 @@ class Config:
         self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
 
         self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
+        # Host names the app answers to; any other Host header is a 400 (None: any, outside
+        # production). Production defaults to the host of PUBLIC_BASE_URL.
+        self.TRUSTED_HOSTS = _list("TRUSTED_HOSTS") or None
         self.DRAFT_LIFETIME_DAYS = _int("DRAFT_LIFETIME_DAYS", 30)
         self.SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "30 per hour")
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+        self.CHECK_RATE_LIMIT = os.environ.get("CHECK_RATE_LIMIT", "120 per hour")
+        self.CSV_IMPORT_RATE_LIMIT = os.environ.get("CSV_IMPORT_RATE_LIMIT", "30 per hour")
+        self.DRAFT_SAVE_RATE_LIMIT = os.environ.get("DRAFT_SAVE_RATE_LIMIT", "120 per hour")
+        self.DRAFT_EMAIL_RATE_LIMIT = os.environ.get("DRAFT_EMAIL_RATE_LIMIT", "10 per hour")
+        self.DRAFT_EMAIL_PER_ADDRESS_LIMIT = os.environ.get(
+            "DRAFT_EMAIL_PER_ADDRESS_LIMIT", "5 per hour"
+        )
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Reverse proxies in front of the app; 0 ignores X-Forwarded-* (a client could forge it).
+        self.TRUSTED_PROXY_COUNT = _int("TRUSTED_PROXY_COUNT", 0)
+        # Caps checked before the whole input is parsed; MAX_CONTENT_LENGTH stays the outer one.
+        self.API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 1024 * 1024)
+        self.CSV_IMPORT_MAX_BYTES = _int("CSV_IMPORT_MAX_BYTES", 1024 * 1024)
+        self.DRAFT_MAX_BYTES = _int("DRAFT_MAX_BYTES", 2 * 1024 * 1024)
 
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -68,6 +93,10 @@ class Config:
         # CSRF tokens live as long as the session, so a long form is never lost to a timer.
         self.WTF_CSRF_TIME_LIMIT = None
         self.CREATE_ADMIN_ON_EMPTY_DB = False
+        # argon2id at the strength RFC 9106 recommends where memory is limited (64 MiB, 3 passes).
+        self.PASSWORD_HASH_TIME_COST = RFC_9106_LOW_MEMORY.time_cost
+        self.PASSWORD_HASH_MEMORY_COST = RFC_9106_LOW_MEMORY.memory_cost
+        self.PASSWORD_HASH_PARALLELISM = RFC_9106_LOW_MEMORY.parallelism
 
 
 class DevelopmentConfig(Config):
@@ -94,6 +123,10 @@ class TestingConfig(Config):
         self.SESSION_COOKIE_SECURE = False
         self.REMEMBER_COOKIE_SECURE = False
         self.SMTP_PORT = 0  # tests start a real SMTP server and set the port
+        # The cheapest argon2 parameters: a strong hash costs ~0.3 s, and the suite signs in often.
+        self.PASSWORD_HASH_TIME_COST = 1
+        self.PASSWORD_HASH_MEMORY_COST = 8
+        self.PASSWORD_HASH_PARALLELISM = 1
 
 
 class ProductionConfig(Config):
@@ -128,3 +161,28 @@ def check_production_secret(secret_key: str | None) -> None:
             f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} random "
             'characters, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
         )
+
+
+def check_production_links(config: dict) -> None:
+    """Production builds every absolute link on PUBLIC_BASE_URL (an https address) and answers
+    only to trusted host names, so no client can point a link in an e-mail at another site."""
+    base = config.get("PUBLIC_BASE_URL") or ""
+    parts = urlsplit(base)
+    if parts.scheme != "https" or not parts.hostname:
+        raise RuntimeError(
+            "PUBLIC_BASE_URL must be set when APP_ENV=production, to the https address the "
+            "service is reached at, e.g. https://donations.state.gov"
+        )
+    if not config.get("TRUSTED_HOSTS"):
+        config["TRUSTED_HOSTS"] = [parts.hostname]
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A random key kept in the instance folder (created once, readable by its owner only), so
+    that a development server never signs sessions and links with a key others know."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text(encoding="ascii").strip()

@@ -1,25 +1,87 @@
-"""Rate limits shared by several views: offer submissions per client address.
+"""Rate limits on the public endpoints, each per client address and with its own setting.
 
 The API's POST /offers and the web form's final submit draw on one budget
-(SUBMISSION_RATE_LIMIT, e.g. "30 per hour"), so switching channel does not double it.
-A request over the limit gets 429, rendered by donations_app/errors.py as a page or JSON.
+(SUBMISSION_RATE_LIMIT, e.g. "30 per hour"), so switching channel does not double it. Dry-run
+checks, CSV imports, draft saves and draft e-mails have their own budgets, and draft e-mails one
+more per target address, so the service cannot be used to flood a stranger's mailbox.
+A request over a limit gets 429, rendered by donations_app/errors.py as a page or JSON; the
+answer is the same whichever limit was hit.
 """
 
 from __future__ import annotations
 
-from flask import current_app
+import hashlib
+import hmac
+from collections.abc import Callable
+
+from flask import current_app, request
 from flask_limiter.util import get_remote_address
+from limits import parse
+from werkzeug.exceptions import TooManyRequests
 
 from donations_app.extensions import limiter
 
 
-def _submission_limit() -> str:
-    return current_app.config["SUBMISSION_RATE_LIMIT"]
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
+
+
+def offer_form_action() -> str:
+    """What a POST of the offer form asks for: remove, add, import, save or continue."""
+    if "remove" in request.form:
+        return "remove"
+    return request.form.get("action", "continue")
 
 
 submission_limit = limiter.shared_limit(
-    _submission_limit,
+    _setting("SUBMISSION_RATE_LIMIT"),
     scope="offer-submission",
     key_func=get_remote_address,
     methods=["POST"],
 )
+
+check_limit = limiter.shared_limit(
+    _setting("CHECK_RATE_LIMIT"),
+    scope="offer-check",
+    key_func=get_remote_address,
+    methods=["POST"],
+)
+
+csv_import_limit = limiter.shared_limit(
+    _setting("CSV_IMPORT_RATE_LIMIT"),
+    scope="csv-import",
+    key_func=get_remote_address,
+    methods=["POST"],
+    exempt_when=lambda: offer_form_action() != "import",
+)
+
+# "continue" stores the answers as a draft too, so it draws on the same budget as "save".
+draft_save_limit = limiter.shared_limit(
+    _setting("DRAFT_SAVE_RATE_LIMIT"),
+    scope="draft-save",
+    key_func=get_remote_address,
+    methods=["POST"],
+    exempt_when=lambda: offer_form_action() not in {"save", "continue"},
+)
+
+draft_email_limit = limiter.shared_limit(
+    _setting("DRAFT_EMAIL_RATE_LIMIT"),
+    scope="draft-email",
+    key_func=get_remote_address,
+    methods=["POST"],
+)
+
+
+def hit_draft_email_address_limit(email: str) -> None:
+    """Count one draft e-mail to `email`; TooManyRequests when the address had its share.
+
+    The address is kept in the limiter's storage only as a keyed hash.
+    """
+    if not current_app.config.get("RATELIMIT_ENABLED"):
+        return
+    key = hmac.new(
+        current_app.config["SECRET_KEY"].encode(), email.strip().lower().encode(), hashlib.sha256
+    ).hexdigest()
+    item = parse(current_app.config["DRAFT_EMAIL_PER_ADDRESS_LIMIT"])
+    if not limiter.limiter.hit(item, "draft-email-address", key):
+        raise TooManyRequests()

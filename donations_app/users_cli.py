@@ -9,7 +9,6 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from donations_app.extensions import db
 from donations_app.models import Reviewer
 from donations_app.models.vocabulary import ROLES
 from donations_app.services import accounts
@@ -24,13 +23,11 @@ def _reviewer(email: str) -> Reviewer:
     return reviewer
 
 
-def _commit_or_fail(change: Callable[..., Any], *args: Any) -> None:
+def _change_or_fail(change: Callable[..., Any], *args: Any) -> None:
     try:
         change(*args)
     except accounts.AccountError as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from error
-    db.session.commit()
 
 
 @users.command("create")
@@ -53,9 +50,7 @@ def create_command(
             email, name, password, role=role, queues=accounts.queues_by_slug(queues)
         )
     except accounts.AccountError as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     click.echo(f"Created {reviewer.role} {reviewer.email}.")
     if not password_stdin:
         click.echo(f"One-time password (shown once): {password}")
@@ -67,7 +62,7 @@ def create_command(
 def set_role_command(email: str, role: str) -> None:
     """Change an account's role."""
     reviewer = _reviewer(email)
-    _commit_or_fail(accounts.set_role, reviewer, role)
+    _change_or_fail(accounts.set_role, reviewer, role)
     click.echo(f"{reviewer.email} is now a {reviewer.role}.")
 
 
@@ -81,7 +76,7 @@ def set_queues_command(email: str, queues: tuple[str, ...]) -> None:
         found = accounts.queues_by_slug(queues)
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from error
-    _commit_or_fail(accounts.set_queues, reviewer, found)
+    _change_or_fail(accounts.set_queues, reviewer, found)
     click.echo(f"{reviewer.email} is in: {', '.join(queues) or 'no queue'}.")
 
 
@@ -90,7 +85,7 @@ def set_queues_command(email: str, queues: tuple[str, ...]) -> None:
 def deactivate_command(email: str) -> None:
     """Deactivate an account and end its sessions."""
     reviewer = _reviewer(email)
-    _commit_or_fail(accounts.deactivate, reviewer)
+    _change_or_fail(accounts.deactivate, reviewer)
     click.echo(f"{reviewer.email} is deactivated.")
 
 
@@ -99,7 +94,7 @@ def deactivate_command(email: str) -> None:
 def reactivate_command(email: str) -> None:
     """Let a deactivated account sign in again."""
     reviewer = _reviewer(email)
-    _commit_or_fail(accounts.reactivate, reviewer)
+    _change_or_fail(accounts.reactivate, reviewer)
     click.echo(f"{reviewer.email} can sign in again.")
 
 
@@ -108,14 +103,14 @@ def reactivate_command(email: str) -> None:
 def unlock_command(email: str) -> None:
     """End a lockout after too many wrong passwords."""
     reviewer = _reviewer(email)
-    _commit_or_fail(accounts.unlock, reviewer)
+    _change_or_fail(accounts.unlock, reviewer)
     click.echo(f"{reviewer.email} is unlocked.")
 
 
 @users.command("list")
 def list_command() -> None:
     """List every account: e-mail, role, state and queues."""
-    for reviewer in db.session.query(Reviewer).order_by(Reviewer.email):
+    for reviewer in sorted(accounts.all_reviewers(), key=lambda r: r.email):
         state = "active" if reviewer.active else "deactivated"
         if reviewer.active and accounts.is_locked(reviewer):
             state = "locked"

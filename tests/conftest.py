@@ -1,14 +1,17 @@
 """Shared fixtures: an app on a fresh, migrated database (SQLite, or PostgreSQL with --db),
-a test client, a CLI runner, and a real SMTP server that collects the mail the app sends."""
+a test client, a CLI runner, a real SMTP server that collects the mail the app sends, reviewer
+accounts made through the account service, and signing in through the sign-in page."""
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -19,14 +22,29 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.engine import make_url
+from werkzeug.test import TestResponse
 
 from donations_app import create_app
 from donations_app.extensions import db
 from donations_app.guidelines import RuleSet, load_rules
+from donations_app.models import AuditEvent, Reviewer
+from donations_app.services import accounts
 from donations_app.services import rules as rulebook_module
+from donations_app.services.queues import all_queues
 
 # Tables whose rows are data fixed by the migrations, kept between tests.
 SEEDED_TABLES = {"alembic_version", "queues"}
+# The password of every account the tests make, unless a test is about another one.
+PASSWORD = "correct horse battery staple"
+# Who holds each role when a test does not name someone.
+EMAIL_FOR_ROLE = {
+    "reviewer": "rita@state.example.gov",
+    "lead": "lena@state.example.gov",
+    "admin": "ada@state.example.gov",
+}
+_CSRF_TOKEN = re.compile(
+    r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -202,3 +220,106 @@ def smtp_server(app_config: dict) -> Iterator[MailCollector]:
     app_config["SMTP_PORT"] = port
     yield collector
     controller.stop()
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = _CSRF_TOKEN.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+def audit_actions(app: Flask) -> list[str]:
+    """Every audit action recorded, oldest first."""
+    with app.app_context():
+        return [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.id)]
+
+
+def create_account(
+    app: Flask,
+    email: str | None = None,
+    *,
+    role: str = "reviewer",
+    queues: Iterable[str] | None = None,
+    name: str = "",
+    active: bool = True,
+) -> Reviewer:
+    """A committed reviewer account made by the account service, as an admin would make it.
+
+    Without `queues` the reviewer works every queue (a reviewer may only pick up work in their
+    own queues); `queues=()` makes one who works none. The reviewer is returned detached, with
+    its queues loaded, so a test can read it anywhere.
+    """
+    email = email or EMAIL_FOR_ROLE[role]
+    with app.app_context():
+        chosen = all_queues() if queues is None else accounts.queues_by_slug(queues)
+        reviewer = accounts.create_reviewer(
+            email,
+            name or email.split("@")[0].title(),
+            PASSWORD,
+            role=role,
+            queues=chosen,
+        )
+        if not active:
+            accounts.deactivate(reviewer)
+        db.session.commit()
+        db.session.refresh(reviewer)
+        _ = reviewer.queues
+        db.session.expunge(reviewer)
+        return reviewer
+
+
+@pytest.fixture
+def make_reviewer(app: Flask) -> Callable[..., Reviewer]:
+    """make_reviewer(email=None, role=..., queues=(slugs), name=..., active=...)."""
+    return functools.partial(create_account, app)
+
+
+class AuthActions:
+    """Signs test clients in and out through the sign-in page, as a reviewer does."""
+
+    def __init__(self, client: FlaskClient, make_reviewer: Callable[..., Reviewer]) -> None:
+        self.client = client
+        self.make_reviewer = make_reviewer
+
+    def sign_in(
+        self,
+        email: str = EMAIL_FOR_ROLE["reviewer"],
+        password: str = PASSWORD,
+        *,
+        next_url: str | None = None,
+        client: FlaskClient | None = None,
+    ) -> TestResponse:
+        """Post the sign-in form (default client unless `client`) and return the answer."""
+        client = client or self.client
+        page = client.get("/review/sign-in")
+        url = "/review/sign-in" + (f"?next={next_url}" if next_url else "")
+        return client.post(
+            url, data={"csrf_token": csrf_token(page.text), "email": email, "password": password}
+        )
+
+    def sign_in_as(self, reviewer: Reviewer, client: FlaskClient | None = None) -> FlaskClient:
+        """Sign the client in as the reviewer (it must succeed) and return the client."""
+        client = client or self.client
+        response = self.sign_in(reviewer.email, client=client)
+        assert response.status_code == 302, response.text
+        return client
+
+    def as_role(
+        self, role: str = "reviewer", *, client: FlaskClient | None = None, **fields: object
+    ) -> Reviewer:
+        """Make a reviewer with this role (and `fields` for make_reviewer) and sign them in."""
+        reviewer = self.make_reviewer(role=role, **fields)
+        self.sign_in_as(reviewer, client)
+        return reviewer
+
+    def sign_out(self, client: FlaskClient | None = None) -> TestResponse:
+        """Press "Sign out" on a reviewer page."""
+        client = client or self.client
+        page = client.get("/review/account/password")
+        return client.post("/review/sign-out", data={"csrf_token": csrf_token(page.text)})
+
+
+@pytest.fixture
+def auth(client: FlaskClient, make_reviewer: Callable[..., Reviewer]) -> AuthActions:
+    return AuthActions(client, make_reviewer)

@@ -46,6 +46,7 @@ def test_production_accepts_strong_secret_key(monkeypatch, tmp_path):
     app = create_app(
         {
             "APP_ENV": "production",
+            "PUBLIC_BASE_URL": "https://donations.example.gov",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}",
             "INSTANCE_PATH": str(tmp_path),
         }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,15 +11,12 @@ from email_validator import EmailNotValidError, validate_email
 from marshmallow import ValidationError, fields
 
 from donations_app.models import utctoday
+from donations_app.text import TextProblem, clean_text
 
 MAX_QUANTITY = 100_000
 MAX_UNIT_VALUE = Decimal("9999999999.99")
 MAX_SERIAL_NUMBERS = 10_000
 MAX_SERIAL_LENGTH = 100
-
-# Characters that never belong in text a person typed: C0/C1 controls (NUL included),
-# unpaired surrogates (which no database can store) and non-characters.
-_ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 
 
 class Text(fields.String):
@@ -44,15 +40,12 @@ class Text(fields.String):
     def _deserialize(  # type: ignore[override]  # a blank answer loads as None, unlike String
         self, value: Any, attr: str | None, data: Any, **kwargs: Any
     ) -> str | None:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        for char in text:
-            category = unicodedata.category(char)
-            allowed = self.multiline and char in _ALLOWED_CONTROLS
-            if (category in ("Cc", "Cs") and not allowed) or _noncharacter(char):
-                raise ValidationError(
-                    "Remove the control characters (such as null bytes) from this answer."
-                )
-        text = text.strip()
+        try:
+            text = clean_text(
+                super()._deserialize(value, attr, data, **kwargs), multiline=self.multiline
+            )
+        except TextProblem as problem:
+            raise ValidationError(str(problem)) from None
         if not text:
             if self.min_length:
                 raise self.make_error("required")
@@ -62,11 +55,6 @@ class Text(fields.String):
                 self.too_long or f"Enter {self.max_length:,} characters or fewer."
             )
         return text
-
-
-def _noncharacter(char: str) -> bool:
-    code = ord(char)
-    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
 
 
 class Choice(Text):
@@ -111,11 +99,13 @@ class WholeNumber(fields.Field):
 def _integral(value: Decimal | float) -> int | None:
     """The whole number a JSON number like 12 or 12.0 stands for; None for 1.5, NaN or 1E+400.
 
-    The magnitude is checked first: `Decimal("1E+400") % 1` raises InvalidOperation.
+    The magnitude is checked first, without arithmetic: `Decimal("1E+400") % 1` raises
+    InvalidOperation, and `abs(Decimal("1e999999999"))` overflows the decimal context.
     """
-    if isinstance(value, Decimal) and value.is_snan():
-        return None
-    if value != value or not -(10**12) < value < 10**12:  # NaN, infinities, too big to count
+    if isinstance(value, Decimal):
+        if not value.is_finite() or (value and value.adjusted() >= 12):
+            return None
+    elif value != value or abs(value) >= 10**12:  # NaN, infinities and numbers too big to count
         return None
     return int(value) if value == int(value) else None
 

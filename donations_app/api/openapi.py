@@ -174,7 +174,7 @@ def openapi_document() -> dict[str, Any]:
     components: dict[str, Any] = {}
     components["Item"] = _item_object(ruleset.catalog, components)
     offer = schema_object(s.offer_schema(), components)
-    offer["description"] = "An offer of equipment (SPEC section 2)."
+    offer["description"] = "An offer of equipment from a U.S. law enforcement agency."
     components["Offer"] = offer
     components["CheckRequest"] = schema_object(s.offer_schema(allow_as_of=True), components)
     components["CheckRequest"]["description"] = (
@@ -221,6 +221,7 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": _json("CheckResult", "Each item's outcome and findings"),
                         **bad,
+                        "429": _json("Error", "Too many checks from this address"),
                     },
                 }
             },

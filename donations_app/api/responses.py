@@ -39,7 +39,7 @@ class RulesetSchema(Schema):
 
 
 class CheckResultSchema(Schema):
-    """The answer to a dry-run check (SPEC section 5)."""
+    """The answer to a dry-run check."""
 
     outcome = fields.String(
         required=True, metadata={"enum": ["rejected", "needs_info", "review", "accepted"]}

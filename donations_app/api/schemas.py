@@ -1,4 +1,4 @@
-"""Marshmallow schemas of an offer (SPEC section 2), built from the active rule set's catalog.
+"""Marshmallow schemas of an offer (docs/offer.md), built from the active rule set's catalog.
 
 `load_offer` validates an API-shaped body and returns the dict the rule engine and the offers
 service read: dates as `datetime.date`, money as `Decimal`, text stripped, and the category
@@ -37,7 +37,7 @@ from donations_app.guidelines import Catalog, FieldSpec
 from donations_app.services.rules import active_ruleset
 
 MAX_ITEMS = 500
-# Optional free text without a limit of its own in the SPEC is capped at the column size.
+# Optional free text without a limit of its own is capped at the column size.
 DEFAULT_TEXT_LIMIT = 200
 ITEM_TEXT_LIMITS = {"description": (1, 500), "manufacturer": (0, 200), "model": (0, 200)}
 ORI = re.compile(r"^[A-Z]{2}[A-Z0-9]{7}$")

@@ -2,7 +2,7 @@
 
 Views only parse the request, call a service and shape the answer. Bad input never reaches a
 service: a body that is not a JSON object is 400, a non-JSON content type 415, an invalid offer
-422 with marshmallow's nested messages; 413 (too large) comes from MAX_CONTENT_LENGTH.
+422 with marshmallow's nested messages; a body over API_MAX_BODY_BYTES is 413 before parsing.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 from marshmallow import ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from donations_app.api import bp
 from donations_app.api.openapi import openapi_document
 from donations_app.api.schemas import load_offer, string_keys
-from donations_app.ratelimits import submission_limit
+from donations_app.ratelimits import check_limit, submission_limit
 from donations_app.services.offers import (
     IdempotencyConflict,
     check_offer,
@@ -68,7 +69,19 @@ def json_body() -> dict[str, Any]:
             "Unsupported media type",
             "Send the offer as JSON with the header Content-Type: application/json.",
         )
-    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413
+    limit = current_app.config["API_MAX_BODY_BYTES"]
+    limit = min(limit, current_app.config["MAX_CONTENT_LENGTH"] or limit)
+    # Refused from Content-Length (or while reading a stream) before any JSON is parsed.
+    request.max_content_length = limit
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise BadRequestBody(
+            413,
+            "The upload is too large",
+            f"The request body is larger than this service accepts (at most {limit:,} bytes). "
+            "Send fewer or smaller items, or split them into several offers.",
+        ) from None
     try:
         body = json.loads(
             raw.decode("utf-8-sig"), parse_float=Decimal, parse_constant=_reject_constant
@@ -94,6 +107,7 @@ def json_body() -> dict[str, Any]:
 
 
 @bp.post("/checks")
+@check_limit
 def create_check() -> tuple[Response, int]:
     """Dry run: evaluate an offer against the active guidelines; stores nothing."""
     data = load_offer(json_body(), allow_as_of=True)

@@ -1,7 +1,7 @@
 """The guideline rule engine: a pure library (no Flask, no database).
 
 Load a rules directory once with `load_rules`, then call `RuleSet.evaluate(offer, as_of)` for
-each offer. The same function serves the form, the API, the CLI and the impact preview.
+each offer. The same function serves the form, the API and the CLI.
 """
 
 from .catalog import Catalog, Category, FieldSpec, load_catalog

@@ -10,7 +10,7 @@ from typing import Any
 
 from .catalog import Catalog
 from .routing import Router
-from .rules import Rule
+from .rules import Rule, Topic
 
 SEVERITY = {"reject": 3, "info": 2, "review": 1, "accept": 0}
 OFFER_OUTCOMES = ("rejected", "needs_info", "review", "accepted")
@@ -80,7 +80,7 @@ class Finding:
         return self._values
 
     def as_dict(self, values: bool = False) -> dict[str, Any]:
-        """The SPEC section 5 finding, optionally with the values the condition read."""
+        """The finding of the check answer (docs/api.md), optionally with the values read."""
         rule = self._rule
         data: dict[str, Any] = {
             "rule": rule.id,
@@ -108,7 +108,7 @@ class ItemResult:
     findings: list[Finding] = field(default_factory=list)
 
     def as_dict(self, values: bool = False) -> dict[str, Any]:
-        """The SPEC section 5 item."""
+        """The item of the check answer (docs/api.md)."""
         return {
             "index": self.index,
             "category": self.category,
@@ -128,7 +128,7 @@ class Evaluation:
     as_of: dt.date
 
     def as_dict(self, values: bool = False) -> dict[str, Any]:
-        """The SPEC section 5 answer without "ruleset"."""
+        """The check answer of docs/api.md without "ruleset"."""
         return {
             "outcome": self.outcome,
             "queue": self.queue,
@@ -157,8 +157,11 @@ class RuleSet:
         rules: list[Rule],
         checks: dict[str, CategoryCheck],
         router: Router,
+        topics: Mapping[str, Topic] | None = None,
     ) -> None:
         self.version = version
+        # The heading of each rule file, by file name, in the order the files were read.
+        self.topics = dict(topics or {})
         self.catalog = catalog
         self.rules = rules
         self.router = router
@@ -178,7 +181,7 @@ class RuleSet:
         raise KeyError(rule_id)
 
     def evaluate(self, offer: Mapping[str, Any], as_of: dt.date) -> Evaluation:
-        """Evaluate every item of an offer, aggregate per SPEC section 4, and route it."""
+        """Evaluate every item, aggregate the outcomes (docs/guidelines.md), and route the offer."""
         recipient = offer.get("recipient")
         rules, checks, ranks = self.rules, self._checks, self._ranks
         results: list[ItemResult] = []

@@ -254,6 +254,15 @@ class _Checker:
         return Type(result, nullable=nullable)
 
     def _Compare(self, node: ast.Compare, depth: int) -> Type:
+        for operand in (node.left, *node.comparators):
+            if isinstance(operand, ast.BoolOp | ast.Compare) or (
+                isinstance(operand, ast.UnaryOp) and isinstance(operand.op, ast.Not)
+            ):
+                return self.error(
+                    operand,
+                    "a comparison compares a field with a value, not with another condition: "
+                    'join conditions with and/or, e.g. damaged is true and voltage == "120"',
+                )
         left_node = node.left
         left = self.check(left_node, depth)
         for op, right_node in zip(node.ops, node.comparators, strict=True):

@@ -26,7 +26,7 @@ from .expressions import (
     field_type,
 )
 from .routing import read_routing
-from .rules import Rule, Template
+from .rules import Rule, Template, Topic
 from .schema import FILE_KEYS, RuleSchema, validate_mapping
 from .source import Mapping, Position, Problems, RuleSetError, Sequence, did_you_mean, read_yaml
 
@@ -51,9 +51,12 @@ def load_rules(path: str | Path, run_rule_examples: bool = True) -> RuleSet:
     pool = ConstantPool()
     names = item_names(catalog)
     rules: list[Rule] = []
+    topics: dict[str, Topic] = {}
     for file in rule_files(directory):
         rules.extend(
-            _read_rule_file(file, _shown(directory, file.name), catalog, names, pool, problems)
+            _read_rule_file(
+                file, _shown(directory, file.name), catalog, names, pool, problems, topics
+            )
         )
     _check_duplicates(rules, problems)
     tags = tuple(sorted({tag for rule in rules for tag in rule.tags}))
@@ -63,7 +66,12 @@ def load_rules(path: str | Path, run_rule_examples: bool = True) -> RuleSet:
     problems.raise_if_any()
     assert router is not None
     ruleset = RuleSet(
-        version_of(directory), catalog, rules, compile_checks(catalog, rules, pool), router
+        version_of(directory),
+        catalog,
+        rules,
+        compile_checks(catalog, rules, pool),
+        router,
+        topics,
     )
     if run_rule_examples:
         for result in run_examples(ruleset):
@@ -117,7 +125,13 @@ def _check_duplicates(rules: list[Rule], problems: Problems) -> None:
 
 
 def _read_rule_file(
-    file: Path, shown: str, catalog: Catalog, names: Names, pool: ConstantPool, problems: Problems
+    file: Path,
+    shown: str,
+    catalog: Catalog,
+    names: Names,
+    pool: ConstantPool,
+    problems: Problems,
+    topics: dict[str, Topic],
 ) -> list[Rule]:
     data = read_yaml(file, shown, problems)
     if data is None:
@@ -130,6 +144,8 @@ def _read_rule_file(
             problems.add(
                 data.key_at(key), f'unknown key "{key}"' + did_you_mean(str(key), FILE_KEYS)
             )
+    name = Path(shown).name
+    topics[name] = Topic(name, str(data.get("topic") or name), str(data.get("summary") or ""))
     rules = []
     for index, entry in enumerate(data["rules"]):
         if not isinstance(entry, Mapping):

@@ -91,6 +91,15 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Topic:
+    """A rule file's heading: the topic its rules cover and a summary for donors."""
+
+    source_file: str
+    topic: str
+    summary: str
+
+
+@dataclass(frozen=True)
 class Rule:
     """One guideline: when it fires, what it does, and what the donor is told."""
 

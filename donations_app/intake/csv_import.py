@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
+
+from flask import current_app
 
 from donations_app.guidelines import Catalog
 from donations_app.intake.answers import flatten, is_blank_item, validate
@@ -64,18 +66,78 @@ def _answer(catalog: Catalog, name: str, raw: str, row: int, problems: list[str]
     return value
 
 
+def _size(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):g} MB"
+    return f"{max(limit // 1024, 1)} KB"
+
+
 def read_items(
-    data: bytes, catalog: Catalog, offer_answers: Mapping[str, Any], existing: int
+    source: IO[bytes], catalog: Catalog, offer_answers: Mapping[str, Any], existing: int
 ) -> list[dict[str, str]]:
-    """Item answers from a CSV file, checked by the API schema; CsvImportError if a row fails."""
-    rows = _csv_rows(data)
-    header = [cell.strip().lower() for cell in rows[0]]
-    problems = _header_problems(header, catalog)
+    """Item answers from an uploaded CSV file, checked by the API schema.
+
+    At most CSV_IMPORT_MAX_BYTES are read, and rows are read one at a time up to the first
+    item the offer has no room for, so an oversized file costs no more than a full offer.
+    CsvImportError lists every problem found.
+    """
+    max_bytes = current_app.config["CSV_IMPORT_MAX_BYTES"]
+    data = source.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise CsvImportError(
+            [
+                f"The file is larger than {_size(max_bytes)}. An offer has at most {MAX_ITEMS} "
+                "items: remove empty rows and columns, or split the items into several offers."
+            ]
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CsvImportError(["The file must be a CSV file saved as UTF-8 text."]) from None
+    if "\x00" in text:
+        raise CsvImportError(["The file must be a CSV file saved as UTF-8 text."])
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [cell.strip().lower() for cell in next(reader, [])]
+        if not header:
+            raise CsvImportError(["The file is empty. Use the template and add one row per item."])
+        _check_header(header, catalog)
+        problems: list[str] = []
+        items, rows_of_items = _item_rows(reader, header, catalog, MAX_ITEMS - existing, problems)
+    except csv.Error as error:
+        raise CsvImportError([f"The file is not a readable CSV file ({error})."]) from None
+    if not items and not problems:
+        problems.append("The file has no item rows. Add one row per item under the header.")
+    problems += _schema_problems(items, rows_of_items, catalog, offer_answers)
     if problems:
         raise CsvImportError(problems)
+    return items
+
+
+def _check_header(header: list[str], catalog: Catalog) -> None:
+    known = columns(catalog)
+    problems = [
+        f"Column {index + 1} ({name or 'no name'}) is not one of the template's columns."
+        for index, name in enumerate(header)
+        if name not in known
+    ]
+    if "category" not in header:
+        problems.append("The file needs a category column (use the template).")
+    if problems:
+        raise CsvImportError(problems)
+
+
+def _item_rows(
+    reader: Iterator[list[str]],
+    header: list[str],
+    catalog: Catalog,
+    room: int,
+    problems: list[str],
+) -> tuple[list[dict[str, str]], list[int]]:
+    """The item rows and their row numbers; stops at the first row the offer has no room for."""
     items: list[dict[str, str]] = []
     rows_of_items: list[int] = []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(reader, start=2):
         if len(row) > len(header):
             problems.append(f"Row {number} has more cells than the header row has columns.")
             continue
@@ -85,49 +147,16 @@ def read_items(
         }
         if is_blank_item(answers):
             continue
+        if len(items) >= room:
+            typed = f" and the form already has {MAX_ITEMS - room}" if room < MAX_ITEMS else ""
+            problems.append(
+                f"An offer can have at most {MAX_ITEMS} items{typed}: row {number} is one item "
+                "too many. Split the items into several offers."
+            )
+            break
         items.append(answers)
         rows_of_items.append(number)
-    if not items and not problems:
-        problems.append("The file has no item rows. Add one row per item under the header.")
-    if existing + len(items) > MAX_ITEMS:
-        problems.append(
-            f"An offer can have at most {MAX_ITEMS} items; this file would make "
-            f"{existing + len(items)}."
-        )
-    problems += _schema_problems(items, rows_of_items, catalog, offer_answers)
-    if problems:
-        raise CsvImportError(problems)
-    return items
-
-
-def _csv_rows(data: bytes) -> list[list[str]]:
-    """The rows of a UTF-8 CSV file, at least one; CsvImportError when it cannot be read."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CsvImportError(["The file must be a CSV file saved as UTF-8 text."]) from None
-    if "\x00" in text:
-        raise CsvImportError(["The file must be a CSV file saved as UTF-8 text."])
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        rows = list(reader)
-    except csv.Error as error:
-        raise CsvImportError([f"The file is not a readable CSV file ({error})."]) from None
-    if not rows:
-        raise CsvImportError(["The file is empty. Use the template and add one row per item."])
-    return rows
-
-
-def _header_problems(header: list[str], catalog: Catalog) -> list[str]:
-    known = columns(catalog)
-    problems = [
-        f"Column {index + 1} ({name or 'no name'}) is not one of the template's columns."
-        for index, name in enumerate(header)
-        if name not in known
-    ]
-    if "category" not in header:
-        problems.append("The file needs a category column (use the template).")
-    return problems
+    return items, rows_of_items
 
 
 def _schema_problems(

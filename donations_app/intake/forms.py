@@ -180,7 +180,3 @@ class WithdrawForm(FlaskForm):
     """Confirm the withdrawal of an offer, with an optional reason."""
 
     reason = TextAreaField("Why are you withdrawing the offer? (optional)")
-
-
-class ConfirmForm(FlaskForm):
-    """A POST with only the CSRF token (the Submit offer button)."""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, NoReturn
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import TextAreaField
 
 from donations_app.errors import wants_json
@@ -19,6 +17,7 @@ from donations_app.intake.views import form_context
 from donations_app.models import Item, Offer
 from donations_app.models.vocabulary import FINAL_STATUSES
 from donations_app.parsing import whole_number
+from donations_app.services.offer_body import item_line, offer_body
 from donations_app.services.offers import (
     MAX_ANSWER,
     InvalidAnswer,
@@ -31,7 +30,9 @@ from donations_app.services.offers import (
     withdraw_offer,
 )
 from donations_app.services.rules import active_ruleset
+from donations_app.services.transaction import ConcurrentChange
 from donations_app.services.workflow import TransitionError
+from donations_app.text import TextProblem, clean_text
 
 STATUS_TEXT = {
     "needs_info": (
@@ -56,7 +57,6 @@ QUESTION_TEXT = (
 )
 CHANGED_WHILE_ANSWERING = "This offer changed while you were answering: check it and send again."
 MAX_REASON = 2000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _offer_or_404(token: str) -> Offer:
@@ -74,10 +74,7 @@ def _item_answers(item: Item) -> dict[str, Any]:
     """A stored item line as the form shows it (text, yes/no, serial numbers one per line)."""
     catalog = active_ruleset().catalog
     answers: dict[str, Any] = {"position": str(item.position)}
-    for name in Item.FIELDS:
-        value = getattr(item, name)
-        if value is None:
-            continue
+    for name, value in item_line(item).items():
         if isinstance(value, bool):
             answers[name] = "yes" if value else "no"
         elif isinstance(value, list):
@@ -88,39 +85,6 @@ def _item_answers(item: Item) -> dict[str, Any]:
         if spec is not None and spec.suggestions and value in spec.suggestions:
             answers[name + CHOICE_SUFFIX] = value
     return answers
-
-
-def offer_body_of(offer: Offer) -> dict[str, Any]:
-    """The stored offer as the JSON API takes it."""
-
-    def present(values: dict[str, Any]) -> dict[str, Any]:
-        return {k: jsonable(v) for k, v in values.items() if v not in (None, "")}
-
-    return {
-        "agency": present(
-            {
-                "name": offer.agency_name,
-                "type": offer.agency_type,
-                "ori": offer.agency_ori,
-                "state": offer.agency_state,
-                "city": offer.agency_city,
-            }
-        ),
-        "contact": present(
-            {
-                "name": offer.contact_name,
-                "title": offer.contact_title,
-                "email": offer.contact_email,
-                "phone": offer.contact_phone,
-            }
-        ),
-        "recipient": offer.recipient,
-        "authority_confirmed": offer.authority_confirmed,
-        "pickup": present({"zip": offer.pickup_zip, "available_from": offer.pickup_available_from}),
-        "items": [
-            {k: jsonable(v) for k, v in item.as_offer_item().items()} for item in offer.items
-        ],
-    }
 
 
 _ANSWER_FORMS: dict[type, type[FlaskForm]] = {}
@@ -212,7 +176,7 @@ def answer_info_request(token: str) -> Any:
     flagged = {item.position for item in offer.items if item.outcome == "info"}
     needs_answer = bool(open_questions(offer)) or not flagged
     catalog = active_ruleset().catalog
-    body = offer_body_of(offer)
+    body = offer_body(offer, as_json=True)
     index_map: dict[int, int] = {}
     for index, entry in enumerate(form.items):
         position = whole_number(entry.form.position.data, maximum=len(offer.items) - 1)
@@ -248,7 +212,7 @@ def answer_info_request(token: str) -> Any:
         form.answer.errors = [str(error)]
         errors = [ErrorLink(form.answer.id, f"Your answer: {error}")]
         return _render_status(offer, token, form, errors), 400
-    except StaleDataError:
+    except ConcurrentChange:
         return _changed_while_answering(offer, token, answer)
     if flagged:
         flash("Thank you. We checked the corrected items against the guidelines again.", "success")
@@ -266,14 +230,12 @@ def withdraw(token: str) -> Any:
         return redirect(url_for("intake.status", token=token))
     form = WithdrawForm()
     if request.method == "POST":
-        reason = (form.reason.data or "").strip()
-        problem = None
-        if _CONTROL.search(reason):
-            problem = "Remove the control characters (such as null bytes) from the reason."
-        elif len(reason) > MAX_REASON:
-            problem = f"Enter {MAX_REASON:,} characters or fewer."
-        if problem:
-            form.reason.errors = [problem]
+        try:
+            reason = clean_text(
+                form.reason.data, multiline=True, max_length=MAX_REASON, what="the reason"
+            )
+        except TextProblem as problem:
+            form.reason.errors = [str(problem)]
             return render_template(
                 "intake/withdraw.html",
                 offer=offer,
@@ -287,7 +249,7 @@ def withdraw(token: str) -> Any:
         except TransitionError as error:
             flash(str(error), "error")
             return redirect(url_for("intake.status", token=token))
-        except StaleDataError:
+        except ConcurrentChange:
             return _changed_while_answering(offer, token)
         flash("You withdrew the offer. We sent a confirmation e-mail.", "success")
         return redirect(url_for("intake.status", token=token))

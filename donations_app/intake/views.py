@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-import yaml
 from email_validator import EmailNotValidError, validate_email
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,7 +18,6 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from donations_app.extensions import db
 from donations_app.intake import bp
 from donations_app.intake.answers import (
     ErrorLink,
@@ -32,25 +28,16 @@ from donations_app.intake.answers import (
     validate,
 )
 from donations_app.intake.csv_import import CsvImportError, read_items, template_csv
-from donations_app.intake.forms import (
-    ConfirmForm,
-    DraftEmailForm,
-    category_fields,
-    form_classes,
-)
+from donations_app.intake.forms import DraftEmailForm, category_fields, form_classes
+from donations_app.links import external_url
 from donations_app.models import Draft, Offer
 from donations_app.parsing import whole_number
+from donations_app.ratelimits import csv_import_limit, draft_email_limit, draft_save_limit
 from donations_app.services import drafts
 from donations_app.services.rules import active_ruleset
 
 DRAFT_KEY = "offer_draft"
 SUBMITTED_KEY = "submitted_offer"
-OUTCOME_LABELS = {
-    "reject": "Cannot be accepted",
-    "info": "We need more information",
-    "review": "Needs a specialist review",
-    "accept": "Meets the guidelines",
-}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -78,7 +65,6 @@ def form_context() -> dict[str, Any]:
         "field_users": users,
         "field_users_text": catalog_field_users(catalog),
         "blank_item": item_form(prefix="items-__index__-"),
-        "outcome_labels": OUTCOME_LABELS,
     }
 
 
@@ -117,20 +103,6 @@ def start() -> str:
     return render_template("intake/start.html", catalog=active_ruleset().catalog)
 
 
-def _topics() -> dict[str, dict[str, str]]:
-    """Topic and summary of each rule file, read from the files the rules came from."""
-    topics = {}
-    for path in sorted(Path(current_app.config["RULES_DIR"]).glob("*.yaml")):
-        with path.open(encoding="utf-8") as handle:
-            content = yaml.safe_load(handle) or {}
-        if isinstance(content, dict) and "topic" in content:
-            topics[path.name] = {
-                "topic": str(content["topic"]),
-                "summary": str(content.get("summary") or ""),
-            }
-    return topics
-
-
 @bp.get("/guidelines")
 def guidelines() -> str:
     """The guidelines, generated from the active rules so donors read exactly what is enforced."""
@@ -141,11 +113,17 @@ def guidelines() -> str:
     def readable(text: str) -> str:
         return _PLACEHOLDER.sub(lambda m: f"[{labels.get(m.group(1), m.group(1))}]", text)
 
-    topics = _topics()
     groups: dict[str, dict[str, Any]] = {}
     for rule in rs.rules:
-        info = topics.get(rule.source_file, {"topic": rule.source_file, "summary": ""})
-        group = groups.setdefault(rule.source_file, {**info, "rules": []})
+        topic = rs.topics.get(rule.source_file)
+        group = groups.setdefault(
+            rule.source_file,
+            {
+                "topic": topic.topic if topic else rule.source_file,
+                "summary": topic.summary if topic else "",
+                "rules": [],
+            },
+        )
         group["rules"].append(
             {"rule": rule, "message": readable(rule.message), "fix": readable(rule.fix)}
         )
@@ -153,7 +131,6 @@ def guidelines() -> str:
         "intake/guidelines.html",
         groups=list(groups.values()),
         catalog=rs.catalog,
-        outcome_labels=OUTCOME_LABELS,
         version=rs.version,
     )
 
@@ -169,6 +146,8 @@ def offer_form() -> tuple[str, int]:
 
 
 @bp.post("/offer")
+@csv_import_limit
+@draft_save_limit
 def offer_post() -> tuple[str, int] | BaseResponse:
     """Add or remove an item line, import a CSV, save for later, or continue to check answers."""
     offer_form_class, _ = form_classes(active_ruleset())
@@ -214,7 +193,7 @@ def _import_csv(form: Any, answers: dict[str, Any]) -> tuple[str, int]:
     else:
         existing = [item for item in answers["items"] if not is_blank_item(item)]
         try:
-            rows = read_items(upload.read(), active_ruleset().catalog, answers, len(existing))
+            rows = read_items(upload.stream, active_ruleset().catalog, answers, len(existing))
         except CsvImportError as error:
             problems = error.problems
         else:
@@ -239,14 +218,11 @@ def items_template() -> Response:
 
 
 def _resume_link(draft: Draft) -> str:
-    token = drafts.resume_token(draft)
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("intake.resume_draft", token=token)
-    return url_for("intake.resume_draft", token=token, _external=True)
+    return external_url("intake.resume_draft", token=drafts.resume_token(draft))
 
 
 @bp.route("/offer/save", methods=["GET", "POST"])
+@draft_email_limit
 def save_draft() -> tuple[str, int] | BaseResponse:
     """Ask for an e-mail address and send the private link that resumes the saved answers."""
     draft = _session_draft()
@@ -361,7 +337,6 @@ def check_answers() -> tuple[str, int] | BaseResponse:
         "intake/check_answers.html",
         summary=answer_rows(draft.data),
         result=result,
-        form=ConfirmForm(),
         **form_context(),
     ), 200
 
@@ -390,10 +365,9 @@ def _submit_view() -> tuple[str, int] | BaseResponse:
     try:
         offer = submit_offer(data, source="web", draft_id=draft.id)
     except DraftAlreadySubmitted as already:
-        earlier = db.session.get(Offer, already.offer_id) if already.offer_id else None
-        if earlier is None:
+        if already.offer is None:
             return redirect(url_for("intake.offer_form"))
-        return _show_confirmation(earlier)
+        return _show_confirmation(already.offer)
     return _show_confirmation(offer)
 
 
@@ -412,10 +386,9 @@ _register_submit()
 @bp.get("/offer/confirmation")
 def confirmation() -> str | BaseResponse:
     """The confirmation: reference number, what happens next, status link, every item's result."""
-    from donations_app.services.offers import offer_result
+    from donations_app.services.offers import find_offer, offer_result
 
-    public_id = session.get(SUBMITTED_KEY)
-    offer = db.session.query(Offer).filter_by(public_id=public_id).one_or_none()
+    offer = find_offer(session.get(SUBMITTED_KEY))
     if offer is None:
         return redirect(url_for("intake.start"))
     result = offer_result(offer)
@@ -424,5 +397,4 @@ def confirmation() -> str | BaseResponse:
         offer=offer,
         result=result,
         items=list(zip(offer.items, result["items"], strict=False)),
-        outcome_labels=OUTCOME_LABELS,
     )

@@ -1,4 +1,4 @@
-"""The data model of SPEC sections 2 and 6."""
+"""The data model of the offer (docs/offer.md) and its workflow (docs/workflow.md)."""
 
 from donations_app.models.audit import AuditEvent, OutboxMessage
 from donations_app.models.base import Base, utcnow, utctoday

@@ -133,7 +133,7 @@ class Offer(Base):
 
 
 class Item(Base):
-    """One item line of an offer, with every SPEC field and the reviewer's current decision."""
+    """One item line of an offer, with every item field and the reviewer's current decision."""
 
     __tablename__ = "items"
     __table_args__ = (
@@ -196,7 +196,7 @@ class Item(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
-    # The item fields of SPEC section 2, in the order the API uses.
+    # The item fields of docs/offer.md, in the order the API uses.
     FIELDS = (
         "category",
         "description",
@@ -217,12 +217,6 @@ class Item(Base):
         "insignia_removed",
         "voltage",
     )
-
-    def as_offer_item(self) -> dict[str, Any]:
-        """The item as the rule engine reads it: SPEC field names, absent values left out."""
-        return {
-            name: getattr(self, name) for name in self.FIELDS if getattr(self, name) is not None
-        }
 
 
 class Draft(Base):

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from donations_app.models.base import Base, UTCDateTime, in_list, utcnow
-from donations_app.models.vocabulary import ITEM_DECISIONS, ROLES
+from donations_app.models.vocabulary import ITEM_DECISIONS, ROLE_RANK, ROLES
 
 queue_members = sa.Table(
     "queue_members",
@@ -66,13 +66,17 @@ class Reviewer(UserMixin, Base):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
 
+    def has_role(self, role: str) -> bool:
+        """Whether this account's role is `role` or ranks above it."""
+        return ROLE_RANK.get(self.role, 0) >= ROLE_RANK[role]
+
     @property
     def is_lead(self) -> bool:
-        return self.role in ("lead", "admin")
+        return self.has_role("lead")
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.has_role("admin")
 
 
 class ItemDecision(Base):

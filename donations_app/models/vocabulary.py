@@ -1,7 +1,9 @@
-"""Fixed vocabularies of SPEC sections 2, 4 and 6, enforced by CHECK constraints in the database.
+"""Fixed vocabularies, enforced by CHECK constraints in the database, and the words people read.
 
 The catalog (rules/catalog.yaml) repeats the donor-facing ones with labels;
-a test keeps the two equal.
+a test keeps the two equal. The labels here are of the workflow's own codes and read as words
+inside a sentence ("the offer is in review"); capitalize them at the start of one.
+donations_app.labels shows both kinds to people.
 """
 
 AGENCY_TYPES = (
@@ -34,8 +36,46 @@ OFFER_STATUSES = (
 # Statuses after which nothing more happens to an offer.
 FINAL_STATUSES = ("approved", "partially_approved", "declined", "rejected", "withdrawn")
 ITEM_DECISIONS = ("approved", "declined")
+# Lowest first: each role may do everything the roles before it may.
 ROLES = ("reviewer", "lead", "admin")
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES, start=1)}
 ACTOR_TYPES = ("donor", "reviewer", "system", "api")
 EVALUATION_TRIGGERS = ("submission", "info_response", "reevaluation")
 OUTBOX_STATUSES = ("pending", "sent", "dead")
 OFFER_SOURCES = ("web", "api")
+
+OFFER_STATUS_LABELS = {
+    "needs_info": "needs information",
+    "queued": "queued",
+    "in_review": "in review",
+    "approved": "approved",
+    "partially_approved": "partially approved",
+    "declined": "declined",
+    "rejected": "rejected",
+    "withdrawn": "withdrawn",
+}
+# An item's guideline result, as the donor reads it on a tag.
+ITEM_OUTCOME_LABELS = {
+    "reject": "Cannot be accepted",
+    "info": "We need more information",
+    "review": "Needs a specialist review",
+    "accept": "Meets the guidelines",
+}
+OFFER_OUTCOME_LABELS = {
+    "rejected": "rejected",
+    "needs_info": "needs information",
+    "review": "specialist review",
+    "accepted": "accepted",
+}
+ITEM_DECISION_LABELS = {"approved": "approved", "declined": "declined"}
+ROLE_LABELS = {"reviewer": "reviewer", "lead": "lead", "admin": "admin"}
+ROLE_DUTIES = {
+    "reviewer": "works the queues they belong to",
+    "lead": "also assigns offers and sees reports",
+    "admin": "also manages accounts and reads the audit log",
+}
+EVALUATION_TRIGGER_LABELS = {
+    "submission": "submission",
+    "info_response": "the donor's answer",
+    "reevaluation": "re-evaluation",
+}

@@ -9,8 +9,6 @@ from typing import Any
 from flask import abort
 from flask_login import current_user, login_required
 
-ROLE_RANK = {"reviewer": 1, "lead": 2, "admin": 3}
-
 
 def role_required(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Allow signed-in reviewers whose role is `role` or higher; others get 403."""
@@ -19,7 +17,7 @@ def role_required(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if ROLE_RANK.get(current_user.role, 0) < ROLE_RANK[role]:
+            if not current_user.has_role(role):
                 abort(403)
             return view(*args, **kwargs)
 

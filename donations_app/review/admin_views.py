@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -15,12 +13,16 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from donations_app.extensions import db
-from donations_app.models import AuditEvent, Offer, Queue, Reviewer
+from donations_app.forms import ConfirmForm
+from donations_app.labels import role_label
+from donations_app.models import AuditEvent, Reviewer
+from donations_app.models.vocabulary import ROLE_DUTIES, ROLES
 from donations_app.review import bp
 from donations_app.review.access import admin_required
-from donations_app.services import accounts
+from donations_app.services import accounts, audit
+from donations_app.services.queues import all_queues
 from donations_app.services.search import EARLIEST_DAY, LATEST_DAY, page_number
+from donations_app.services.transaction import NotFound
 
 AUDIT_PAGE_SIZE = 50
 # Reviewer ids are PostgreSQL integers: a larger number in the URL is no account (404), not an
@@ -31,9 +33,7 @@ DATE_RANGE_MESSAGE = (
     "for example, 2026-01-31."
 )
 ROLE_CHOICES = [
-    SelectChoice("reviewer", "Reviewer: works the queues they belong to"),
-    SelectChoice("lead", "Lead: also assigns offers and sees reports"),
-    SelectChoice("admin", "Admin: also manages accounts and reads the audit log"),
+    SelectChoice(role, f"{role_label(role).capitalize()}: {ROLE_DUTIES[role]}") for role in ROLES
 ]
 
 
@@ -45,10 +45,7 @@ class QueueCheckboxes(SelectMultipleField):
 
 
 def _queue_choices() -> list[SelectChoice]:
-    return [
-        SelectChoice(q.slug, q.name)
-        for q in db.session.query(Queue).order_by(Queue.position, Queue.id)
-    ]
+    return [SelectChoice(q.slug, q.name) for q in all_queues()]
 
 
 class NewAccountForm(FlaskForm):
@@ -87,10 +84,6 @@ class QueuesForm(FlaskForm):
     queues = QueueCheckboxes("Queues", validators=[Optional()])
 
 
-class ConfirmForm(FlaskForm):
-    """A button with a CSRF token (deactivate, reactivate, unlock, reset password)."""
-
-
 class AuditFilterForm(FlaskForm):
     """Filters of the audit log, read from the query string."""
 
@@ -127,10 +120,10 @@ def _check_range(field: DateField) -> None:
 
 
 def _reviewer_or_404(reviewer_id: int) -> Reviewer:
-    reviewer = db.session.get(Reviewer, reviewer_id)
-    if reviewer is None:
+    try:
+        return accounts.get_reviewer(reviewer_id)
+    except NotFound:
         abort(404)
-    return reviewer
 
 
 def _actor() -> Reviewer:
@@ -141,10 +134,9 @@ def _actor() -> Reviewer:
 @admin_required
 def admin_accounts() -> str:
     """Every reviewer account with its role, queues and state."""
-    reviewers = db.session.query(Reviewer).order_by(Reviewer.active.desc(), Reviewer.email).all()
     return render_template(
         "review/admin/accounts.html",
-        reviewers=reviewers,
+        reviewers=accounts.all_reviewers(),
         now=accounts.utcnow(),
         is_locked=accounts.is_locked,
     )
@@ -168,10 +160,8 @@ def admin_account_new() -> tuple[str, int] | str:
                 queues=accounts.queues_by_slug(form.queues.data or []),
             )
         except accounts.AccountError as error:
-            db.session.rollback()
             getattr(form, error.field or "email").errors = [str(error)]
         else:
-            db.session.commit()
             return render_template(
                 "review/admin/password_shown.html",
                 reviewer=reviewer,
@@ -205,7 +195,6 @@ def _render_account(
             reviewer=reviewer,
             role_form=role_form,
             queues_form=queues_form,
-            action_form=ConfirmForm(),
             locked=accounts.is_locked(reviewer),
             is_self=reviewer.id == current_user.id,
             form_has_errors=errors,
@@ -231,11 +220,9 @@ def admin_account_role(reviewer_id: int) -> Response | tuple[str, int]:
         try:
             accounts.set_role(reviewer, form.role.data, actor=_actor())
         except accounts.AccountError as error:
-            db.session.rollback()
             form.role.errors = [str(error)]
         else:
-            db.session.commit()
-            flash(f"{reviewer.email} is now a {reviewer.role}.", "success")
+            flash(f"{reviewer.email} is now a {role_label(reviewer.role)}.", "success")
             return redirect(url_for("review.admin_account", reviewer_id=reviewer.id))
     return _render_account(reviewer, role_form=form, status=400)
 
@@ -249,7 +236,6 @@ def admin_account_queues(reviewer_id: int) -> Response | tuple[str, int]:
     form.queues.choices = _queue_choices()
     if form.validate():
         accounts.set_queues(reviewer, accounts.queues_by_slug(form.queues.data or []), _actor())
-        db.session.commit()
         flash(f"Queue membership of {reviewer.email} saved.", "success")
         return redirect(url_for("review.admin_account", reviewer_id=reviewer.id))
     return _render_account(reviewer, queues_form=form, status=400)
@@ -262,10 +248,8 @@ def _account_action(reviewer_id: int, action: Any, done: str) -> Response:
     try:
         action(reviewer, actor=_actor())
     except accounts.AccountError as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(done.format(email=reviewer.email), "success")
     return redirect(url_for("review.admin_account", reviewer_id=reviewer.id))
 
@@ -299,32 +283,12 @@ def admin_account_password(reviewer_id: int) -> str:
     if not ConfirmForm().validate():
         abort(400)
     password = accounts.reset_password(reviewer, actor=_actor())
-    db.session.commit()
     return render_template(
         "review/admin/password_shown.html",
         reviewer=reviewer,
         password=password,
         heading="New password set",
     )
-
-
-def _audit_query(form: AuditFilterForm) -> sa.Select:
-    query = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    if form.reference.data:
-        query = query.join(Offer, AuditEvent.offer_id == Offer.id).where(
-            Offer.reference == form.reference.data.strip().upper()
-        )
-    if form.action.data:
-        query = query.where(AuditEvent.action == form.action.data.strip())
-    if form.actor.data:
-        query = query.where(AuditEvent.actor_label == form.actor.data.strip().lower())
-    if form.date_from.data:
-        start = dt.datetime.combine(form.date_from.data, dt.time.min, tzinfo=dt.UTC)
-        query = query.where(AuditEvent.created_at >= start)
-    if form.date_to.data:
-        end = dt.datetime.combine(form.date_to.data + dt.timedelta(days=1), dt.time.min, dt.UTC)
-        query = query.where(AuditEvent.created_at < end)
-    return query
 
 
 @bp.get("/admin/audit")
@@ -336,22 +300,25 @@ def admin_audit() -> tuple[str, int]:
     events: list[AuditEvent] = []
     has_next = False
     if form.validate():
-        offset = (page - 1) * AUDIT_PAGE_SIZE
-        rows = db.session.scalars(
-            _audit_query(form).offset(offset).limit(AUDIT_PAGE_SIZE + 1)
-        ).all()
-        has_next = len(rows) > AUDIT_PAGE_SIZE
-        events = list(rows[:AUDIT_PAGE_SIZE])
-    actions = db.session.scalars(
-        sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)
-    ).all()
-    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+        wanted = audit.AuditFilters(
+            reference=form.reference.data or "",
+            action=form.action.data or "",
+            actor=form.actor.data or "",
+            date_from=form.date_from.data,
+            date_to=form.date_to.data,
+        )
+        events, has_next = audit.search_events(wanted, page, AUDIT_PAGE_SIZE)
+    # Only the form's own fields go back into the page links: any other query argument (such
+    # as `endpoint=`) would reach url_for.
+    filters = {
+        field.name: request.args[field.name] for field in form if request.args.get(field.name)
+    }
     return (
         render_template(
             "review/admin/audit.html",
             form=form,
             events=events,
-            actions=actions,
+            actions=audit.event_actions(),
             page=page,
             has_next=has_next,
             filters=filters,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from donations_app.extensions import db, limiter
+from donations_app.auth import start_session
+from donations_app.extensions import limiter
 from donations_app.review import bp
 from donations_app.services import accounts
 
@@ -121,14 +122,8 @@ def sign_in() -> Response | tuple[str, int] | str:
     refused = False
     if form.validate_on_submit():
         reviewer = accounts.authenticate(form.email.data or "", form.password.data or "")
-        db.session.commit()
         if reviewer is not None:
-            # A fresh session: nothing set before signing in survives it (session fixation).
-            session.clear()
-            # A permanent session expires SESSION_LIFETIME_SECONDS after sign-in, even if the
-            # browser keeps the cookie: Flask refuses an older signed session cookie.
-            session.permanent = True
-            login_user(reviewer, remember=False)
+            start_session(reviewer)
             return redirect(next_url or home_url())
         refused = True
         form.email.errors = [SIGN_IN_REFUSED]
@@ -149,7 +144,6 @@ def sign_out() -> Response:
     """Sign out everywhere (a POST with a CSRF token, so no other site can do it)."""
     if current_user.is_authenticated:
         accounts.sign_out(current_user._get_current_object())
-        db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -171,14 +165,10 @@ def change_password() -> Response | tuple[str, int] | str:
                 form.confirm_password.data or "",
             )
         except accounts.AccountError as error:
-            db.session.rollback()
             getattr(form, error.field or "new_password").errors = [str(error)]
         else:
-            db.session.commit()
             # The session token changed: sign this browser in again under the new one.
-            session.clear()
-            session.permanent = True
-            login_user(reviewer, remember=False)
+            start_session(reviewer)
             flash("Your password has been changed. Other sessions have been signed out.", "success")
             return redirect(url_for("review.change_password"))
     status = 400 if form.errors else 200

@@ -9,88 +9,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, abort, render_template
 from openpyxl import Workbook
-from sqlalchemy.orm import aliased, contains_eager
 
-from donations_app.extensions import db
-from donations_app.models import Item, Offer, Reviewer
+from donations_app.models.vocabulary import RECIPIENTS
 from donations_app.review import bp
 from donations_app.review.access import reviewer_required
 from donations_app.review.spreadsheets import guard_formula
-from donations_app.services.rules import active_ruleset
-from donations_app.services.triage import format_time
+from donations_app.services.manifests import COLUMNS, manifest_rows
 
-RECIPIENT_NAMES = {
-    "sbgs": "State Border Guard Service (SBGS)",
-    "npu": "National Police of Ukraine (NPU)",
-    "any": "Either agency (to allocate)",
-}
-COLUMNS = (
-    "Reference",
-    "Agency",
-    "Agency city",
-    "State",
-    "Pickup ZIP",
-    "Contact",
-    "Contact e-mail",
-    "Category",
-    "Description",
-    "Quantity",
-    "Unit value (USD)",
-    "Total value (USD)",
-    "Serial numbers",
-    "Manufacturer",
-    "Model",
-    "Decided by",
-    "Decided at (UTC)",
-)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def manifest_rows(recipient: str) -> Iterator[list[Any]]:
-    """The approved items of decided offers for a recipient, oldest decision first."""
-    catalog = active_ruleset().catalog
-    decider = aliased(Reviewer)
-    rows = db.session.execute(
-        sa.select(Item, decider)
-        .join(Item.offer)
-        .outerjoin(decider, decider.id == Item.decided_by_id)
-        .options(contains_eager(Item.offer))
-        .where(
-            Offer.recipient == recipient,
-            Offer.status.in_(("approved", "partially_approved")),
-            Item.decision == "approved",
-        )
-        .order_by(Item.decided_at, Offer.reference, Item.position)
-    )
-    for item, reviewer in rows:
-        offer = item.offer
-        total = (item.unit_value_usd or Decimal(0)) * item.quantity
-        yield [
-            offer.reference,
-            offer.agency_name,
-            offer.agency_city,
-            offer.agency_state,
-            offer.pickup_zip,
-            offer.contact_name,
-            offer.contact_email,
-            catalog.category(item.category).label if item.category in catalog else item.category,
-            item.description,
-            item.quantity,
-            item.unit_value_usd,
-            total if item.unit_value_usd is not None else None,
-            "; ".join(item.serial_numbers or []),
-            item.manufacturer or "",
-            item.model or "",
-            reviewer.email if reviewer is not None else "",
-            format_time(item.decided_at),
-        ]
 
 
 def manifest_csv(recipient: str) -> str:
@@ -122,7 +52,7 @@ def manifest_xlsx(recipient: str) -> bytes:
 
 
 def _recipient_or_404(recipient: str) -> str:
-    if recipient not in RECIPIENT_NAMES:
+    if recipient not in RECIPIENTS:
         abort(404, "There is no manifest for that recipient.")
     return recipient
 
@@ -131,7 +61,7 @@ def _recipient_or_404(recipient: str) -> str:
 @reviewer_required
 def exports() -> str:
     """The list of manifests to download."""
-    return render_template("review/exports.html", recipients=RECIPIENT_NAMES)
+    return render_template("review/exports.html", recipients=RECIPIENTS)
 
 
 @bp.get("/exports/approved-<recipient>.csv", endpoint="manifest_csv")

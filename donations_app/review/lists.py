@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from flask import Response, abort, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
+from donations_app.labels import offer_outcome_label, recipient_label, status_label
 from donations_app.models import utcnow
 from donations_app.review import bp
 from donations_app.review.access import reviewer_required
@@ -67,19 +68,13 @@ def offers() -> str:
     )
 
 
-def _label(value: str) -> str:
-    return value.replace("_", " ").capitalize()
-
-
 def _filter_options(choices: search.FilterChoices) -> dict[str, list[tuple[str, str]]]:
     """(value, label) pairs for each select list of the filter form."""
     return {
         "queue": list(choices.queues.items()),
-        "status": [(s, _label(s)) for s in choices.statuses],
-        "outcome": [(o, _label(o)) for o in choices.outcomes],
-        "recipient": [
-            (r, r.upper() if r != "any" else "Either agency") for r in choices.recipients
-        ],
+        "status": [(s, status_label(s).capitalize()) for s in choices.statuses],
+        "outcome": [(o, offer_outcome_label(o).capitalize()) for o in choices.outcomes],
+        "recipient": [(r, recipient_label(r)) for r in choices.recipients],
         "category": list(choices.categories.items()),
         "rule": [(rule, rule) for rule in choices.rules],
         "state": [(code, f"{code}: {name}") for code, name in choices.states.items()],

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from donations_app.extensions import db
-from donations_app.models import AuditEvent, Finding, Item, Note, Offer, Queue, Reviewer
+from donations_app.models import Offer, Reviewer
 from donations_app.parsing import whole_number
 from donations_app.review import bp
 from donations_app.review.access import lead_required, reviewer_required
 from donations_app.services import triage
-from donations_app.services.rules import active_ruleset
+from donations_app.services.offer_details import load_offer, offer_details
+from donations_app.services.transaction import NotFound
 
 
 def _me() -> Reviewer:
@@ -28,41 +26,11 @@ def _me() -> Reviewer:
     return current_user._get_current_object()
 
 
-def _load_offer(reference: str) -> Offer:
-    offer = db.session.scalar(
-        sa.select(Offer)
-        .filter_by(reference=reference)
-        .options(selectinload(Offer.items), selectinload(Offer.evaluations))
-    )
-    if offer is None:
-        abort(404, "There is no offer with that reference.")
-    return offer
-
-
-def _field_value(catalog: Any, name: str, value: Any) -> str:
-    """A stored item value as a reviewer reads it."""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "None given"
+def _load_offer(reference: str, *, refresh: bool = False) -> Offer:
     try:
-        return catalog.field(name).label_of(value)
-    except KeyError:
-        return str(value)
-
-
-def _field_label(catalog: Any, name: str) -> str:
-    try:
-        return catalog.field(name).label
-    except KeyError:
-        return name.replace("_", " ").capitalize()
-
-
-def _category_label(catalog: Any, category: str) -> str:
-    try:
-        return catalog.category(category).label
-    except KeyError:
-        return category
+        return load_offer(reference, refresh=refresh)
+    except NotFound as error:
+        abort(404, str(error))
 
 
 def render_offer(
@@ -73,68 +41,20 @@ def render_offer(
     form: dict[str, str] | None = None,
 ) -> tuple[str, int]:
     """The offer page, optionally with a refusal or a conflict message and the typed values."""
-    catalog = active_ruleset().catalog
-    evaluation = offer.latest_evaluation
-    findings: dict[int, list[Finding]] = {}
-    if evaluation is not None:
-        for finding in evaluation.findings:
-            findings.setdefault(finding.item_id, []).append(finding)
-    deciders: dict[int | None, Reviewer] = {
-        r.id: r
-        for r in db.session.scalars(
-            sa.select(Reviewer).filter(
-                Reviewer.id.in_({i.decided_by_id for i in offer.items if i.decided_by_id})
-            )
-        )
-    }
-    items = [
-        {
-            "item": item,
-            "category_label": _category_label(catalog, item.category),
-            "fields": [
-                (_field_label(catalog, name), _field_value(catalog, name, getattr(item, name)))
-                for name in Item.FIELDS
-                if name != "category" and getattr(item, name) not in (None, [])
-            ],
-            "findings": [
-                {
-                    "finding": finding,
-                    "values": [
-                        (_field_label(catalog, name), value)
-                        for name, value in (finding.values or {}).items()
-                    ],
-                }
-                for finding in findings.get(item.id, [])
-            ],
-            "decided_by": deciders.get(item.decided_by_id),
-            "decidable": item.outcome != "reject",
-        }
-        for item in offer.items
-    ]
-    is_assignee = offer.assignee_id == current_user.id
+    details = offer_details(offer, _me())
     context = {
         "offer": offer,
-        "evaluation": evaluation,
-        "items": items,
-        "events": db.session.scalars(
-            sa.select(AuditEvent).filter_by(offer_id=offer.id).order_by(AuditEvent.id)
-        ).all(),
-        "notes": db.session.scalars(
-            sa.select(Note)
-            .filter_by(offer_id=offer.id)
-            .options(selectinload(Note.author))
-            .order_by(Note.id)
-        ).all(),
-        "queues": db.session.scalars(sa.select(Queue).order_by(Queue.position, Queue.name)).all(),
-        "reviewers": db.session.scalars(
-            sa.select(Reviewer).filter_by(active=True).order_by(Reviewer.name)
-        ).all()
-        if current_user.is_lead
-        else [],
-        "can_decide": offer.status == "in_review" and (is_assignee or current_user.is_lead),
-        "can_release": offer.status == "in_review" and (is_assignee or current_user.is_lead),
-        "can_move": offer.status == "queued"
-        or (offer.status == "in_review" and (is_assignee or current_user.is_lead)),
+        "evaluation": details.evaluation,
+        "items": details.items,
+        "events": details.events,
+        "notes": details.notes,
+        "queues": details.queues,
+        "reviewers": details.reviewers,
+        "can_claim": details.permissions.can_claim,
+        "can_decide": details.permissions.can_decide,
+        "can_release": details.permissions.can_release,
+        "can_move": details.permissions.can_move,
+        "can_assign": details.permissions.can_assign,
         "error": error,
         "conflict": error if isinstance(error, triage.TriageConflict) else None,
         "errors": error.errors if error is not None else {},
@@ -162,8 +82,7 @@ def _act(reference: str, action: Any, success: str, anchor: str = "") -> Respons
     try:
         action(offer)
     except triage.TriageError as error:
-        db.session.expire_all()
-        offer = _load_offer(reference)
+        offer = _load_offer(reference, refresh=True)
         return render_offer(offer, status=error.status, error=error, form=request.form.to_dict())
     flash(success, "success")
     return redirect(url_for("review.offer", reference=reference) + anchor)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from flask import render_template, request
 
+from donations_app.labels import category_label, offer_outcome_label, status_label
 from donations_app.models import utcnow
 from donations_app.models.vocabulary import OFFER_OUTCOMES
 from donations_app.parsing import whole_number
@@ -137,7 +138,7 @@ def reports() -> str:
         week_labels,
         [
             (
-                outcome.replace("_", " "),
+                offer_outcome_label(outcome),
                 OUTCOME_COLOURS[outcome],
                 [by_outcome[w][outcome] for w in period.weeks],
             )
@@ -145,10 +146,10 @@ def reports() -> str:
         ],
     )
     categories = reporting.items_by_category(period)
-    category_chart = bar_chart([(row.category.replace("_", " "), row.lines) for row in categories])
+    category_chart = bar_chart([(category_label(row.category), row.lines) for row in categories])
     acceptance = reporting.acceptance(period)
     acceptance_chart = bar_chart(
-        [(status.replace("_", " "), count) for status, count in acceptance.offers.items()],
+        [(status_label(status), count) for status, count in acceptance.offers.items()],
         colour="#00a91c",
     )
     times = reporting.decision_times(period)

@@ -1,32 +1,53 @@
 """Reviewer accounts: argon2 passwords, sign-in with lockout, and every change an admin makes.
 
-Every function that changes an account records an audit event in the same transaction; the
-caller commits. Changing `session_token` ends every session of that reviewer at once.
+Every function that changes an account is one transaction with its audit event, and commits it.
+Changing `session_token` ends every session of that reviewer at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Iterable
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
 from donations_app.extensions import db
 from donations_app.models import Queue, Reviewer, utcnow
 from donations_app.models.vocabulary import ROLES
 from donations_app.services.audit import record_event
+from donations_app.services.transaction import NotFound, transactional
 
-_hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 MAX_FAILED_LOGINS = 5
 LOCKOUT_PERIOD = dt.timedelta(minutes=15)
-# Verified against an unknown e-mail so that a wrong address costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _hasher_with(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+def _hasher() -> PasswordHasher:
+    """The argon2 hasher with the app's PASSWORD_HASH_* parameters."""
+    config = current_app.config
+    return _hasher_with(
+        config["PASSWORD_HASH_TIME_COST"],
+        config["PASSWORD_HASH_MEMORY_COST"],
+        config["PASSWORD_HASH_PARALLELISM"],
+    )
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Verified against an unknown e-mail so that a wrong address costs as long as a wrong password.
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ValueError):
@@ -39,20 +60,20 @@ class AccountError(ValueError):
 
 def hash_password(password: str) -> str:
     """Hash a password with argon2id."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """True when the password matches the stored argon2 hash."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
     """True when the hash was made with weaker parameters than today's."""
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
 
 
 def generate_password() -> str:
@@ -82,6 +103,36 @@ def find_reviewer(email: str) -> Reviewer | None:
     return db.session.query(Reviewer).filter_by(email=email.strip().lower()).one_or_none()
 
 
+def get_reviewer(reviewer_id: int) -> Reviewer:
+    """The reviewer with this id; NotFound when there is none."""
+    reviewer = db.session.get(Reviewer, reviewer_id)
+    if reviewer is None:
+        raise NotFound("There is no account with that number.")
+    return reviewer
+
+
+def all_reviewers() -> list[Reviewer]:
+    """Every account, active ones first, by e-mail address."""
+    return list(
+        db.session.scalars(sa.select(Reviewer).order_by(Reviewer.active.desc(), Reviewer.email))
+    )
+
+
+def active_reviewers() -> list[Reviewer]:
+    """The accounts that can be given work, by name."""
+    return list(
+        db.session.scalars(sa.select(Reviewer).filter_by(active=True).order_by(Reviewer.name))
+    )
+
+
+def reviewer_for_session(reviewer_id: int, session_token: str) -> Reviewer | None:
+    """The active reviewer whose id and session token match a session cookie, or None."""
+    reviewer = db.session.get(Reviewer, reviewer_id)
+    if reviewer is None or not reviewer.active or reviewer.session_token != session_token:
+        return None
+    return reviewer
+
+
 def queues_by_slug(slugs: Iterable[str]) -> list[Queue]:
     """The queues named by `slugs`; an unknown slug is an AccountError."""
     wanted = list(dict.fromkeys(slugs))
@@ -98,6 +149,7 @@ def _actor_fields(actor: Reviewer | None) -> dict:
     return {"actor": actor, "actor_type": "reviewer" if actor else "system"}
 
 
+@transactional
 def create_reviewer(
     email: str,
     name: str,
@@ -106,7 +158,7 @@ def create_reviewer(
     actor: Reviewer | None = None,
     queues: Iterable[Queue] = (),
 ) -> Reviewer:
-    """Create a reviewer account and audit it; the caller commits."""
+    """Create a reviewer account and audit it."""
     email = email.strip().lower()
     if not email or "@" not in email:
         raise AccountError("Enter an e-mail address, like name@state.gov.", "email")
@@ -142,6 +194,7 @@ def create_reviewer(
     return reviewer
 
 
+@transactional
 def bootstrap_admin() -> tuple[str, str] | None:
     """On a database without reviewers, create an admin and return (email, password) once."""
     if db.session.query(Reviewer.id).first() is not None:
@@ -149,7 +202,6 @@ def bootstrap_admin() -> tuple[str, str] | None:
     email = "admin@inl.example.gov"
     password = generate_password()
     create_reviewer(email, "Administrator", password, role="admin")
-    db.session.commit()
     return email, password
 
 
@@ -158,16 +210,17 @@ def is_locked(reviewer: Reviewer, now: dt.datetime | None = None) -> bool:
     return reviewer.locked_until is not None and reviewer.locked_until > (now or utcnow())
 
 
+@transactional
 def authenticate(email: str, password: str) -> Reviewer | None:
     """Check a sign-in attempt; return the reviewer, or None whatever the reason.
 
     Failed attempts count towards a lockout of LOCKOUT_PERIOD after MAX_FAILED_LOGINS; a locked
-    or deactivated account is refused even with the right password. The caller commits, and must
+    or deactivated account is refused even with the right password. The caller must
     answer every refusal the same way so the answer never tells whether the e-mail exists.
     """
     reviewer = find_reviewer(email) if len(password) <= MAX_PASSWORD_LENGTH else None
     if reviewer is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(_hasher()), password)
         return None
     now = utcnow()
     correct = verify_password(reviewer.password_hash, password)
@@ -238,8 +291,9 @@ def _count_failure(reviewer: Reviewer, now: dt.datetime) -> None:
         )
 
 
+@transactional
 def sign_out(reviewer: Reviewer) -> None:
-    """End every session of the reviewer and audit it; the caller commits.
+    """End every session of the reviewer and audit it.
 
     Sessions live in signed cookies, so rotating the token is the only way to make a copied
     cookie worthless after sign-out; it signs the reviewer out on their other devices too.
@@ -248,8 +302,9 @@ def sign_out(reviewer: Reviewer) -> None:
     record_event("signed_out", actor=reviewer, data={"reviewer_id": reviewer.id})
 
 
+@transactional
 def change_password(reviewer: Reviewer, current: str, new: str, confirm: str) -> None:
-    """Change the reviewer's own password and end their other sessions; the caller commits."""
+    """Change the reviewer's own password and end their other sessions."""
     if not verify_password(reviewer.password_hash, current):
         raise AccountError("Your current password is not correct.", "current_password")
     if new != confirm:
@@ -263,6 +318,7 @@ def change_password(reviewer: Reviewer, current: str, new: str, confirm: str) ->
     record_event("password_changed", actor=reviewer, data={"reviewer_id": reviewer.id})
 
 
+@transactional
 def reset_password(reviewer: Reviewer, actor: Reviewer | None = None) -> str:
     """Give the reviewer a new one-time password (returned once) and end their sessions."""
     password = generate_password()
@@ -283,6 +339,7 @@ def _other_active_admins(reviewer: Reviewer) -> int:
     )
 
 
+@transactional
 def set_role(reviewer: Reviewer, role: str, actor: Reviewer | None = None) -> None:
     """Change the reviewer's role; the last active admin keeps theirs."""
     if role not in ROLES:
@@ -302,6 +359,7 @@ def set_role(reviewer: Reviewer, role: str, actor: Reviewer | None = None) -> No
     )
 
 
+@transactional
 def set_queues(reviewer: Reviewer, queues: list[Queue], actor: Reviewer | None = None) -> None:
     """Replace the reviewer's queue membership."""
     old = sorted(q.slug for q in reviewer.queues)
@@ -316,6 +374,7 @@ def set_queues(reviewer: Reviewer, queues: list[Queue], actor: Reviewer | None =
     )
 
 
+@transactional
 def deactivate(reviewer: Reviewer, actor: Reviewer | None = None) -> None:
     """Deactivate the account and end its sessions; the last active admin stays."""
     if not reviewer.active:
@@ -333,6 +392,7 @@ def deactivate(reviewer: Reviewer, actor: Reviewer | None = None) -> None:
     )
 
 
+@transactional
 def reactivate(reviewer: Reviewer, actor: Reviewer | None = None) -> None:
     """Let a deactivated reviewer sign in again."""
     if reviewer.active:
@@ -347,6 +407,7 @@ def reactivate(reviewer: Reviewer, actor: Reviewer | None = None) -> None:
     )
 
 
+@transactional
 def unlock(reviewer: Reviewer, actor: Reviewer | None = None) -> None:
     """End a lockout early and reset the failed-attempt count."""
     if reviewer.locked_until is None and reviewer.failed_logins == 0:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
+
+import sqlalchemy as sa
 
 from donations_app.extensions import db
 from donations_app.models import AuditEvent, Offer, Reviewer
@@ -39,3 +43,52 @@ def record_event(
     )
     db.session.add(event)
     return event
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What an admin asked of the audit log; every field optional."""
+
+    reference: str = ""
+    action: str = ""
+    actor: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def search_events(
+    filters: AuditFilters, page: int, page_size: int
+) -> tuple[list[AuditEvent], bool]:
+    """One page of matching events, newest first, and whether another page follows."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    if filters.reference.strip():
+        query = query.join(Offer, AuditEvent.offer_id == Offer.id).where(
+            Offer.reference == filters.reference.strip().upper()
+        )
+    if filters.action.strip():
+        query = query.where(AuditEvent.action == filters.action.strip())
+    if filters.actor.strip():
+        query = query.where(AuditEvent.actor_label == filters.actor.strip().lower())
+    if filters.date_from:
+        start = dt.datetime.combine(filters.date_from, dt.time.min, tzinfo=dt.UTC)
+        query = query.where(AuditEvent.created_at >= start)
+    if filters.date_to:
+        end = dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min, dt.UTC)
+        query = query.where(AuditEvent.created_at < end)
+    rows = db.session.scalars(query.offset((page - 1) * page_size).limit(page_size + 1)).all()
+    return list(rows[:page_size]), len(rows) > page_size
+
+
+def event_actions() -> list[str]:
+    """Every action name the log holds, for the filter's suggestions."""
+    return list(
+        db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    )
+
+
+def offer_events(offer: Offer, *, donor_visible_only: bool = False) -> list[AuditEvent]:
+    """The events of one offer, oldest first (only those the donor may see, if asked)."""
+    query = sa.select(AuditEvent).where(AuditEvent.offer_id == offer.id)
+    if donor_visible_only:
+        query = query.where(AuditEvent.visible_to_donor.is_(True))
+    return list(db.session.scalars(query.order_by(AuditEvent.created_at, AuditEvent.id)))

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Any
+import json
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from donations_app.extensions import db
 from donations_app.models import Draft, Offer, utcnow
+from donations_app.ratelimits import hit_draft_email_address_limit
+from donations_app.text import without_forbidden
 
 _SALT = "offer-draft-link"
-# Characters a browser never sends from a form field; PostgreSQL refuses NUL in text and JSON.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def lifetime() -> dt.timedelta:
@@ -24,9 +25,9 @@ def lifetime() -> dt.timedelta:
 
 
 def clean_answers(value: Any) -> Any:
-    """A copy of the answers without control characters, safe to store as JSON on any database."""
+    """A copy of the answers without forbidden characters, safe to store as JSON on any database."""
     if isinstance(value, str):
-        return _CONTROL.sub("", value)
+        return without_forbidden(value)
     if isinstance(value, dict):
         return {str(key): clean_answers(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -34,12 +35,20 @@ def clean_answers(value: Any) -> Any:
     return value
 
 
+class DraftTooLarge(RequestEntityTooLarge):
+    """The answers are larger than DRAFT_MAX_BYTES; nothing was stored (answered as 413)."""
+
+
 def store_answers(answers: dict[str, Any], draft: Draft | None = None) -> Draft:
-    """Create or update a draft with the form's answers and commit it."""
+    """Create or update a draft with the form's answers and commit it; DraftTooLarge if too big."""
+    cleaned = clean_answers(answers)
+    size = len(json.dumps(cleaned, ensure_ascii=False, default=str).encode())
+    if size > current_app.config["DRAFT_MAX_BYTES"]:
+        raise DraftTooLarge()
     if draft is None or draft.submitted_offer_id is not None or is_expired(draft):
         draft = Draft(email="", data={})
         db.session.add(draft)
-    draft.data = clean_answers(answers)
+    draft.data = cleaned
     draft.expires_at = utcnow() + lifetime()
     db.session.commit()
     return draft
@@ -90,9 +99,14 @@ def submitted_offer(public_id: str | None) -> Offer | None:
 
 
 def send_resume_link(draft: Draft, email: str, link: str) -> None:
-    """Remember the author's e-mail and queue the private resume link to it, in one commit."""
+    """Remember the author's e-mail and queue the private resume link to it, in one commit.
+
+    The mail is fixed wording, the link and its expiry: nothing the sender typed, so the
+    service's sender cannot relay a stranger's text. TooManyRequests past the address's limit.
+    """
     from donations_app.services.notify import enqueue_mail
 
+    hit_draft_email_address_limit(email)
     draft.email = email
     draft.expires_at = utcnow() + lifetime()
     enqueue_mail(
@@ -103,3 +117,33 @@ def send_resume_link(draft: Draft, email: str, link: str) -> None:
         expires_on=draft.expires_at.date().isoformat(),
     )
     db.session.commit()
+
+
+def purge_expired() -> int:
+    """Delete every draft whose lifetime ended, with an audit event, in one transaction.
+
+    A draft expires DRAFT_LIFETIME_DAYS after it was last saved; one saved longer ago than the
+    current setting goes too, so shortening the lifetime takes effect at the next purge.
+    Returns how many were deleted.
+    """
+    from donations_app.services.audit import record_event
+
+    cutoff = utcnow()
+    try:
+        result = db.session.execute(
+            sa.delete(Draft)
+            .where(sa.or_(Draft.expires_at <= cutoff, Draft.updated_at <= cutoff - lifetime()))
+            .execution_options(synchronize_session=False)
+        )
+        # A DELETE answers a CursorResult, which counts rows; Session.execute is typed as Result.
+        deleted = cast(sa.CursorResult, result).rowcount
+        record_event(
+            "drafts_purged",
+            actor_type="system",
+            data={"deleted": deleted, "lifetime_days": lifetime().days},
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return deleted

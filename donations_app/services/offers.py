@@ -11,18 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import unicodedata
 from decimal import Decimal
 from typing import Any, cast, overload
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from donations_app.extensions import db
 from donations_app.guidelines import Evaluation as EngineEvaluation
+from donations_app.labels import status_label
+from donations_app.links import external_url
 from donations_app.models import (
     AuditEvent,
     Draft,
@@ -36,28 +37,31 @@ from donations_app.models import (
 )
 from donations_app.services.audit import record_event
 from donations_app.services.notify import enqueue_mail
+from donations_app.services.offer_body import item_columns, item_line, offer_body, offer_columns
 from donations_app.services.references import allocate_reference
 from donations_app.services.rules import active_ruleset
+from donations_app.services.transaction import ServiceError, transaction
 from donations_app.services.workflow import TransitionError, transition
+from donations_app.text import TextProblem, clean_text
 
 STATUS_SALT = "offer-status"
 MAX_ANSWER = 2000
 
 
-class DraftAlreadySubmitted(Exception):
+class DraftAlreadySubmitted(ServiceError):
     """The draft was consumed by another submission (a double click, a second tab)."""
 
-    def __init__(self, offer_id: int | None) -> None:
+    def __init__(self, offer: Offer | None) -> None:
         super().__init__("This draft was already submitted.")
-        self.offer_id = offer_id
+        self.offer = offer
 
 
-class InvalidAnswer(ValueError):
+class InvalidAnswer(ServiceError):
     """A donor's answer to a reviewer's question that is missing, too long or has control chars."""
 
 
 def check_offer(data: dict, as_of: dt.date | None = None) -> dict:
-    """Dry run: evaluate a validated offer and return the SPEC section 5 answer; stores nothing."""
+    """Dry run: evaluate a validated offer, return the check answer (docs/api.md); store nothing."""
     ruleset = active_ruleset()
     evaluation = ruleset.evaluate(data, as_of or utctoday())
     return {**evaluation.as_dict(), "ruleset": {"version": ruleset.version}}
@@ -83,12 +87,6 @@ def _queue(slug: str | None) -> Queue | None:
 def _total_value(items: list[dict]) -> Decimal | None:
     values = [i["quantity"] * i["unit_value_usd"] for i in items if "unit_value_usd" in i]
     return sum(values, Decimal(0)) if values else None
-
-
-def _set_item_fields(item: Item, line: dict[str, Any]) -> None:
-    for name in Item.FIELDS:
-        value = line.get(name)
-        setattr(item, name, list(value or []) if name == "serial_numbers" else value)
 
 
 def _store_evaluation(offer: Offer, result: EngineEvaluation, trigger: str) -> Evaluation:
@@ -130,32 +128,17 @@ def _create_offer(data: dict, source: str) -> Offer:
     submitted = utctoday()
     ruleset = active_ruleset()
     result = ruleset.evaluate(data, submitted)
-    agency, contact, pickup = data["agency"], data["contact"], data["pickup"]
     offer = Offer(
         reference=allocate_reference(submitted),
         status=_status_for(result.outcome),
         outcome=result.outcome,
         source=source,
-        agency_name=agency["name"],
-        agency_type=agency["type"],
-        agency_ori=agency.get("ori"),
-        agency_state=agency["state"],
-        agency_city=agency["city"],
-        contact_name=contact["name"],
-        contact_title=contact.get("title") or "",
-        contact_email=contact["email"],
-        contact_phone=contact.get("phone"),
-        recipient=data["recipient"],
-        authority_confirmed=data["authority_confirmed"],
-        pickup_zip=pickup["zip"],
-        pickup_available_from=pickup.get("available_from"),
         ruleset_version=result.ruleset_version,
         total_value_usd=_total_value(data["items"]),
+        **offer_columns(data),
     )
     for position, line in enumerate(data["items"]):
-        item = Item(position=position, outcome="accept")
-        _set_item_fields(item, line)
-        offer.items.append(item)
+        offer.items.append(Item(position=position, outcome="accept", **item_columns(line)))
     db.session.add(offer)
     db.session.flush()
     _store_evaluation(offer, result, "submission")
@@ -199,18 +182,18 @@ def submit_offer(data: dict, *, source: str = "web", draft_id: int | None = None
     submission consumed it first, nothing is stored and DraftAlreadySubmitted names that offer.
     """
     try:
-        offer = _create_offer(data, source)
-        if draft_id is not None:
-            _consume_draft(draft_id, offer.id)
-        db.session.commit()
+        with transaction():
+            offer = _create_offer(data, source)
+            if draft_id is not None:
+                _consume_draft(draft_id, offer.id)
     except DraftAlreadySubmitted:
-        db.session.rollback()
-        first = db.session.scalar(sa.select(Draft.submitted_offer_id).where(Draft.id == draft_id))
-        db.session.commit()
+        with transaction():
+            first = db.session.scalar(
+                sa.select(Offer)
+                .join(Draft, Draft.submitted_offer_id == Offer.id)
+                .where(Draft.id == draft_id)
+            )
         raise DraftAlreadySubmitted(first) from None
-    except Exception:
-        db.session.rollback()
-        raise
     return offer
 
 
@@ -249,29 +232,27 @@ def submit_offer_once(data: dict, *, key: str | None, fingerprint: str) -> tuple
     if key is None:
         offer = submit_offer(data, source="api")
         return offer_result(offer), 201, False
-    answer = idempotent_answer(key, fingerprint)
-    db.session.commit()
+    with transaction():
+        answer = idempotent_answer(key, fingerprint)
     if answer is not None:
         return answer[0], answer[1], True
     try:
-        claim = IdempotencyKey(key=key, request_hash=fingerprint, status_code=201, response_body={})
-        db.session.add(claim)
-        db.session.flush()
-        offer = _create_offer(data, "api")
-        body = offer_result(offer)
-        claim.offer_id = offer.id
-        claim.response_body = body
-        db.session.commit()
+        with transaction():
+            claim = IdempotencyKey(
+                key=key, request_hash=fingerprint, status_code=201, response_body={}
+            )
+            db.session.add(claim)
+            db.session.flush()
+            offer = _create_offer(data, "api")
+            body = offer_result(offer)
+            claim.offer_id = offer.id
+            claim.response_body = body
     except IntegrityError:
-        db.session.rollback()
-        answer = idempotent_answer(key, fingerprint)
-        db.session.commit()
+        with transaction():
+            answer = idempotent_answer(key, fingerprint)
         if answer is None:
             raise
         return answer[0], answer[1], True
-    except Exception:
-        db.session.rollback()
-        raise
     return body, 201, False
 
 
@@ -292,7 +273,7 @@ def _findings_by_item(evaluation: Evaluation | None) -> dict[int, list[dict]]:
 
 
 def offer_result(offer: Offer) -> dict:
-    """The SPEC section 5 answer of a stored offer, with reference, status and status_url."""
+    """The check answer of a stored offer, with reference, status and status_url (docs/api.md)."""
     evaluation = offer.latest_evaluation
     findings = _findings_by_item(evaluation)
     return {
@@ -324,15 +305,19 @@ def status_token(offer: Offer) -> str:
 
 
 def status_url(offer: Offer) -> str:
-    """The absolute private status link (PUBLIC_BASE_URL, when set, is its base)."""
-    token = status_token(offer)
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        adapter = current_app.url_map.bind("localhost")
-        return base.rstrip("/") + adapter.build("intake.status", {"token": token})
-    if not has_request_context() and not current_app.config.get("SERVER_NAME"):
-        raise RuntimeError("set PUBLIC_BASE_URL to build status links outside a request")
-    return url_for("intake.status", token=token, _external=True)
+    """The absolute private status link."""
+    return external_url("intake.status", token=status_token(offer))
+
+
+def find_offer(public_id: str | None) -> Offer | None:
+    """The offer with this public id (as kept in the donor's session), or None."""
+    if not public_id:
+        return None
+    return db.session.scalar(
+        sa.select(Offer)
+        .where(Offer.public_id == public_id)
+        .options(selectinload(Offer.items), selectinload(Offer.evaluations))
+    )
 
 
 def find_offer_by_token(token: str) -> Offer | None:
@@ -341,13 +326,7 @@ def find_offer_by_token(token: str) -> Offer | None:
         public_id = _serializer().loads(token)
     except BadSignature:
         return None
-    if not isinstance(public_id, str):
-        return None
-    return db.session.scalar(
-        sa.select(Offer)
-        .where(Offer.public_id == public_id)
-        .options(selectinload(Offer.items), selectinload(Offer.evaluations))
-    )
+    return find_offer(public_id) if isinstance(public_id, str) else None
 
 
 def donor_timeline(offer: Offer) -> list[AuditEvent]:
@@ -399,14 +378,6 @@ def status_document(offer: Offer) -> dict:
     }
 
 
-def offer_as_engine_dict(offer: Offer) -> dict:
-    """The stored offer as the rule engine reads it."""
-    return {
-        "recipient": offer.recipient,
-        "items": [item.as_offer_item() for item in offer.items],
-    }
-
-
 def open_questions(offer: Offer) -> list[AuditEvent]:
     """The reviewers' donor-visible questions since the offer last entered needs_info."""
     if offer.status != "needs_info":
@@ -431,14 +402,11 @@ def open_questions(offer: Offer) -> list[AuditEvent]:
 
 def answer_problem(text: str) -> str | None:
     """Why the donor's answer cannot be sent (missing, too long, control characters), or None."""
-    text = text.replace("\r\n", "\n").strip()
-    if not text:
-        return "Enter your answer to the reviewer's question."
-    if any(unicodedata.category(c) == "Cc" and c not in "\r\n" for c in text):
-        return "Remove the control characters (such as null bytes or tabs) from your answer."
-    if len(text) > MAX_ANSWER:
-        return f"Enter {MAX_ANSWER:,} characters or fewer (you entered {len(text):,})."
-    return None
+    try:
+        answer = clean_text(text, multiline=True, max_length=MAX_ANSWER, what="your answer")
+    except TextProblem as problem:
+        return str(problem)
+    return None if answer else "Enter your answer to the reviewer's question."
 
 
 def respond_to_info_request(offer: Offer, items: dict[int, dict], answer: str = "") -> Offer:
@@ -450,8 +418,7 @@ def respond_to_info_request(offer: Offer, items: dict[int, dict], answer: str = 
     """
     if offer.status != "needs_info":
         raise TransitionError(
-            f"This offer is {offer.status.replace('_', ' ')}: it is not waiting for more "
-            "information."
+            f"This offer is {status_label(offer.status)}: it is not waiting for more information."
         )
     answer = (answer or "").replace("\r\n", "\n").strip()
     flagged = [item for item in offer.items if item.outcome == "info"]
@@ -459,15 +426,11 @@ def respond_to_info_request(offer: Offer, items: dict[int, dict], answer: str = 
         problem = answer_problem(answer)
         if problem:
             raise InvalidAnswer(problem)
-    try:
+    with transaction():
         if flagged:
             _reevaluate(offer, items, answer)
         else:
             _return_to_queue(offer, answer)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return offer
 
 
@@ -476,13 +439,14 @@ def _reevaluate(offer: Offer, items: dict[int, dict], answer: str) -> None:
     changed = []
     for item in offer.items:
         if item.position in items and item.outcome == "info":
-            _set_item_fields(item, items[item.position])
+            for name, value in item_columns(items[item.position]).items():
+                setattr(item, name, value)
             changed.append(item.position)
     offer.total_value_usd = _total_value(
-        [item.as_offer_item() for item in offer.items if item.unit_value_usd is not None]
+        [item_line(item) for item in offer.items if item.unit_value_usd is not None]
     )
     db.session.flush()
-    result = active_ruleset().evaluate(offer_as_engine_dict(offer), utctoday())
+    result = active_ruleset().evaluate(offer_body(offer), utctoday())
     _store_evaluation(offer, result, "info_response")
     transition(
         offer,
@@ -534,7 +498,7 @@ def _return_to_queue(offer: Offer, answer: str) -> None:
 
 def withdraw_offer(offer: Offer, reason: str = "") -> Offer:
     """Withdraw an offer at the donor's request before any decision; commits."""
-    try:
+    with transaction():
         transition(
             offer,
             "withdrawn",
@@ -552,8 +516,4 @@ def withdraw_offer(offer: Offer, reason: str = "") -> Offer:
             reason=reason.strip(),
             status_url=status_url(offer),
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return offer

@@ -13,17 +13,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
 from donations_app.extensions import db
-from donations_app.models import AuditEvent, Item, ItemDecision, Note, Offer, Queue, Reviewer
+from donations_app.labels import readable, status_label
+from donations_app.links import external_url
+from donations_app.models import AuditEvent, Item, ItemDecision, Note, Offer, Reviewer
 from donations_app.models.base import utcnow
 from donations_app.models.vocabulary import ITEM_DECISIONS
 from donations_app.services.audit import record_event
 from donations_app.services.notify import enqueue_mail
 from donations_app.services.offers import status_url
+from donations_app.services.queues import queue_by_slug
 from donations_app.services.workflow import TransitionError, decided_status, transition
+from donations_app.text import TextProblem, clean_text
 
 MAX_REASON_LENGTH = 2000
 MAX_NOTE_LENGTH = 5000
@@ -71,6 +74,36 @@ class DecisionInput:
     item_version: int
 
 
+@dataclass(frozen=True)
+class Permissions:
+    """What a reviewer may do with an offer right now (the services enforce the same rules)."""
+
+    can_claim: bool
+    can_decide: bool
+    can_release: bool
+    can_move: bool
+    can_assign: bool
+
+
+def works_queue(offer: Offer, actor: Reviewer) -> bool:
+    """True when the actor may pick up work in the offer's queue: a member of it, or a lead."""
+    return actor.is_lead or any(queue.id == offer.queue_id for queue in actor.queues)
+
+
+def permissions(offer: Offer, actor: Reviewer) -> Permissions:
+    """The actions open to `actor` on `offer` in its current status."""
+    owns = offer.assignee_id == actor.id or actor.is_lead
+    in_review = offer.status == "in_review"
+    queued = offer.status == "queued" and works_queue(offer, actor)
+    return Permissions(
+        can_claim=queued,
+        can_decide=in_review and owns,
+        can_release=in_review and owns,
+        can_move=queued or (in_review and owns),
+        can_assign=actor.is_lead and offer.status in ("queued", "in_review"),
+    )
+
+
 def reviewer_label(reviewer: Reviewer | None) -> str:
     """How a reviewer is named on pages and in conflict messages."""
     if reviewer is None:
@@ -84,12 +117,8 @@ def format_time(moment: dt.datetime | None) -> str:
 
 
 def offer_link(offer: Offer) -> str:
-    """The absolute link to the reviewer's offer page (PUBLIC_BASE_URL, when set, is its base)."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        adapter = current_app.url_map.bind("localhost")
-        return base.rstrip("/") + adapter.build("review.offer", {"reference": offer.reference})
-    return url_for("review.offer", reference=offer.reference, _external=True)
+    """The absolute link to the reviewer's offer page."""
+    return external_url("review.offer", reference=offer.reference)
 
 
 def claim(offer: Offer, actor: Reviewer, *, offer_version: int) -> None:
@@ -97,6 +126,7 @@ def claim(offer: Offer, actor: Reviewer, *, offer_version: int) -> None:
 
     def change() -> None:
         _require_status(offer, ("queued",), "Only a queued offer can be claimed.")
+        _require_queue_member(offer, actor, "claim")
         offer.assignee_id = actor.id
         transition(offer, "in_review", action="claimed", actor=actor, visible_to_donor=True)
 
@@ -243,16 +273,11 @@ def decide_items(
 
 def request_info(offer: Offer, actor: Reviewer, message: str, *, offer_version: int) -> None:
     """Ask the donor for more information: status needs_info and an e-mail with the status link."""
-    message = (message or "").strip()
+    message = _typed(message, "info_message", MAX_REASON_LENGTH, "the question", "not sent")
     if not message:
         raise TriageInvalid(
             "Write what the donor needs to send.",
             {"info_message": "Enter the question for the donor."},
-        )
-    if len(message) > MAX_REASON_LENGTH:
-        raise TriageInvalid(
-            "The question is too long.",
-            {"info_message": f"Keep the question under {MAX_REASON_LENGTH} characters."},
         )
 
     def change() -> None:
@@ -263,6 +288,8 @@ def request_info(offer: Offer, actor: Reviewer, message: str, *, offer_version: 
         )
         if offer.status == "in_review":
             _require_assignee_or_lead(offer, actor, "request information on")
+        else:
+            _require_queue_member(offer, actor, "request information on")
         previous = offer.assignee
         offer.assignee_id = None
         transition(
@@ -290,17 +317,15 @@ def reroute(
     offer: Offer, actor: Reviewer, queue_slug: str, reason: str, *, offer_version: int
 ) -> None:
     """Move the offer to another queue with a reason; it waits there unclaimed."""
-    reason = (reason or "").strip()
+    reason = _typed(reason, "reroute_reason", MAX_REASON_LENGTH, "the reason", "not moved")
     errors: dict[str, str] = {}
-    queue = db.session.scalar(sa.select(Queue).filter_by(slug=queue_slug or ""))
+    queue = queue_by_slug(queue_slug or "")
     if queue is None:
         errors["queue"] = "Choose the queue to move the offer to."
     elif queue.id == offer.queue_id:
         errors["queue"] = "The offer is already in this queue; choose another one."
     if not reason:
         errors["reroute_reason"] = "Enter why the offer moves to another queue."
-    elif len(reason) > MAX_REASON_LENGTH:
-        errors["reroute_reason"] = f"Keep the reason under {MAX_REASON_LENGTH} characters."
     if errors:
         raise TriageInvalid("The offer was not moved.", errors)
     assert queue is not None
@@ -311,6 +336,8 @@ def reroute(
         )
         if offer.status == "in_review":
             _require_assignee_or_lead(offer, actor, "move")
+        else:
+            _require_queue_member(offer, actor, "move")
         previous_queue = offer.queue
         previous_assignee = offer.assignee
         offer.queue_id = queue.id
@@ -334,14 +361,9 @@ def reroute(
 
 def add_note(offer: Offer, actor: Reviewer, body: str) -> Note:
     """Add an internal note (INL staff only); notes are append-only, so no version applies."""
-    body = (body or "").strip()
+    body = _typed(body, "note_body", MAX_NOTE_LENGTH, "the note", "not added")
     if not body:
         raise TriageInvalid("The note is empty.", {"note_body": "Enter the note."})
-    if len(body) > MAX_NOTE_LENGTH:
-        raise TriageInvalid(
-            "The note is too long.",
-            {"note_body": f"Keep the note under {MAX_NOTE_LENGTH} characters."},
-        )
     note = Note(offer_id=offer.id, author_id=actor.id, body=body)
     db.session.add(note)
     record_event("note_added", offer=offer, actor=actor, data={"length": len(body)})
@@ -368,7 +390,7 @@ def describe_changes(offer: Offer, seen_items: dict[int, int] | None = None) -> 
         else:
             changes.append(f"Item {item.position + 1} ({item.description}) changed.")
     changes.append(
-        f"The offer is now {offer.status.replace('_', ' ')}, in queue "
+        f"The offer is now {status_label(offer.status)}, in queue "
         f"{offer.queue.name if offer.queue else 'none'}, assigned to "
         f"{reviewer_label(offer.assignee)}."
     )
@@ -380,7 +402,7 @@ def describe_changes(offer: Offer, seen_items: dict[int, int] | None = None) -> 
     ).first()
     if latest is not None:
         changes.append(
-            f"Latest change: {latest.action.replace('_', ' ')} by "
+            f"Latest change: {readable(latest.action)} by "
             f"{latest.actor_label or latest.actor_type} at {format_time(latest.created_at)}."
         )
     return changes
@@ -467,19 +489,19 @@ def _check_decisions(items: dict[int, Item], decisions: list[DecisionInput]) -> 
             )
         elif submitted.decision not in ITEM_DECISIONS:
             errors[f"{field}-decision"] = f"Choose approve or decline for item {item.position + 1}."
+        elif problem := _text_problem(submitted.reason, MAX_REASON_LENGTH, "the reason"):
+            errors[f"{field}-reason"] = problem
         elif submitted.decision == "declined" and not submitted.reason.strip():
             errors[f"{field}-reason"] = (
                 f"Enter the reason for declining item {item.position + 1}; the donor reads it."
             )
-        elif len(submitted.reason) > MAX_REASON_LENGTH:
-            errors[f"{field}-reason"] = f"Keep the reason under {MAX_REASON_LENGTH} characters."
     if errors:
         raise TriageInvalid("The decisions were not saved.", errors)
 
 
 def _apply_decision(offer: Offer, item: Item, actor: Reviewer, submitted: DecisionInput) -> None:
     now = utcnow()
-    reason = submitted.reason.strip()
+    reason = clean_text(submitted.reason, multiline=True)
     previous = item.decision
     item.decision = submitted.decision
     item.decision_reason = reason or None
@@ -509,9 +531,34 @@ def _apply_decision(offer: Offer, item: Item, actor: Reviewer, submitted: Decisi
     )
 
 
+def _text_problem(value: str, max_length: int, what: str) -> str | None:
+    try:
+        clean_text(value, multiline=True, max_length=max_length, what=what)
+    except TextProblem as problem:
+        return str(problem)
+    return None
+
+
+def _typed(value: str | None, field: str, max_length: int, what: str, outcome: str) -> str:
+    """Typed text by the one free-text rule; TriageInvalid naming `field` if it breaks it."""
+    try:
+        return clean_text(value, multiline=True, max_length=max_length, what=what)
+    except TextProblem as problem:
+        raise TriageInvalid(f"{what.capitalize()} was {outcome}.", {field: str(problem)}) from None
+
+
 def _require_status(offer: Offer, statuses: tuple[str, ...], message: str) -> None:
     if offer.status not in statuses:
-        raise TriageError(f"{message} It is {offer.status.replace('_', ' ')}.")
+        raise TriageError(f"{message} It is {status_label(offer.status)}.")
+
+
+def _require_queue_member(offer: Offer, actor: Reviewer, verb: str) -> None:
+    if not works_queue(offer, actor):
+        queue = offer.queue.name if offer.queue is not None else "no"
+        raise TriageRefused(
+            f"Only members of the {queue} queue or a lead can {verb} this offer. "
+            "An admin can add you to the queue."
+        )
 
 
 def _require_assignee_or_lead(offer: Offer, actor: Reviewer, verb: str) -> None:

@@ -1,12 +1,14 @@
-"""The offer status machine of SPEC section 6: which transitions exist, each one audited."""
+"""The offer status machine (docs/workflow.md): which transitions exist, each one audited."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from donations_app.labels import status_label
 from donations_app.models import Offer, Reviewer, utcnow
 from donations_app.models.vocabulary import FINAL_STATUSES
 from donations_app.services.audit import record_event
+from donations_app.services.transaction import ServiceError
 
 # from-status -> the statuses it may move to. `queued -> queued` is a reroute to another queue.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -27,7 +29,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 DECIDED_STATUSES = ("approved", "partially_approved", "declined")
 
 
-class TransitionError(ValueError):
+class TransitionError(ServiceError, ValueError):
     """The offer cannot move to that status from the one it is in (the message says why)."""
 
 
@@ -52,10 +54,9 @@ def transition(
     from_status = offer.status
     if not can_transition(offer, to_status):
         if from_status in FINAL_STATUSES:
-            raise TransitionError(f"This offer is already {from_status.replace('_', ' ')}.")
+            raise TransitionError(f"This offer is already {status_label(from_status)}.")
         raise TransitionError(
-            f"An offer that is {from_status.replace('_', ' ')} cannot become "
-            f"{to_status.replace('_', ' ')}."
+            f"An offer that is {status_label(from_status)} cannot become {status_label(to_status)}."
         )
     offer.status = to_status
     if to_status in DECIDED_STATUSES:

@@ -1,12 +1,13 @@
-"""Browser-test fixtures: the app served on a free local port, headless Chromium through
-Playwright, and an axe-core check for WCAG 2.1 A/AA violations."""
+"""Browser-test fixtures: the app served on a free local port, reviewer accounts made in it,
+headless Chromium through Playwright, and an axe-core check for WCAG 2.1 A/AA violations."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from werkzeug.serving import make_server
 
 from donations_app import create_app
 from donations_app.extensions import db
+from donations_app.models import Reviewer
+from tests.conftest import create_account
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -63,6 +66,12 @@ def live_server(app_config: dict) -> Iterator[LiveServer]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def make_reviewer(live_server: LiveServer) -> Callable[..., Reviewer]:
+    """Reviewer accounts made in the app the browser talks to."""
+    return functools.partial(create_account, live_server.app)
 
 
 @pytest.fixture(scope="session")

@@ -7,96 +7,94 @@ import re
 import pytest
 
 from tests.e2e.conftest import assert_no_axe_violations
+from tests.e2e.pages import (
+    REFERENCE,
+    CheckAnswersPage,
+    OfferFormPage,
+    StatusPage,
+    error_summary_link,
+    focused_id,
+    tab_to,
+    tab_to_text,
+)
 
 pytestmark = pytest.mark.e2e
-
-
-def fill_offer_details(page) -> None:
-    page.fill("#agency-name", "Springfield Police Department")
-    page.select_option("#agency-type", "municipal_police")
-    page.select_option("#agency-state", "IL")
-    page.fill("#agency-city", "Springfield")
-    page.fill("#contact-name", "Jordan Smith")
-    page.fill("#contact-email", "j.smith@springfield-il.gov")
-    page.click("label[for='recipient']")  # the first choice: SBGS
-    page.click("label[for='authority_confirmed']")
-    page.fill("#pickup-zip", "62704")
+# The answers that make body armor or a helmet acceptable apart from export control.
+ARMOR_ANSWERS = {
+    "condition": "good",
+    "acquired_via": "own_funds",
+    "protection_level": "IIIA",
+    "expires_on": "2031-05-01",
+    "damaged": "no",
+}
 
 
 def test_journey_with_javascript(live_server, page) -> None:
-    page.goto(live_server.url("/offer"))
+    form = OfferFormPage(page, live_server).open()
     assert_no_axe_violations(page)
     page.evaluate("window.noReload = true")
-    fill_offer_details(page)
-    page.select_option("#items-0-category", "body_armor")
+    form.fill_offer_details()
+    form.fill_item(0, category="body_armor")
     # Only the body-armor questions are shown.
-    assert page.is_visible("#items-0-protection_level")
-    assert not page.is_visible("#items-0-voltage")
-    page.fill("#items-0-description", "Patrol vests")
-    page.fill("#items-0-quantity", "25")
-    page.select_option("#items-0-condition", "good")
-    page.select_option("#items-0-acquired_via", "own_funds")
-    page.select_option("#items-0-protection_level", "IIIA")
-    page.fill("#items-0-expires_on", "2031-05-01")
-    page.click("label[for='items-0-damaged-1']")  # "No"
-    live = page.locator("#items-0 [data-live-result]")
+    assert form.field(0, "protection_level").is_visible()
+    assert not form.field(0, "voltage").is_visible()
+    form.fill_item(0, description="Patrol vests", quantity="25", **ARMOR_ANSWERS)
+    live = form.live_result(0)
     live.get_by_text("Guideline EXPORT-ARMOR-EAR", exact=False).wait_for()
     assert live.get_attribute("aria-live") == "polite"
     assert "Needs a specialist review" in live.text_content()
     assert_no_axe_violations(page)
 
     # Add and remove happen in place (no page load) and move focus sensibly.
-    page.click("text=Add another item")
-    assert page.locator("[data-item]").count() == 2
+    form.add_item()
+    assert form.item_count() == 2
     assert page.evaluate("document.activeElement.closest('[data-item]').dataset.index") == "1"
-    page.select_option("#items-1-category", "radio")
-    assert page.is_visible("#items-1-encrypted") and not page.is_visible("#items-1-damaged")
-    page.click("#items-1 [data-remove-item]")
-    assert page.locator("[data-item]").count() == 1
+    form.fill_item(1, category="radio")
+    assert form.field(1, "encrypted").is_visible() and not form.field(1, "damaged").is_visible()
+    form.remove_item(1)
+    assert form.item_count() == 1
     assert page.evaluate("window.noReload") is True
 
-    page.click("button.usa-button:has-text('Continue')")
-    page.wait_for_url("**/offer/check")
+    check = form.continue_to_check()
     assert "EXPORT-ARMOR-EAR" in page.content()
     assert_no_axe_violations(page)
-    page.click("text=Submit offer")
-    page.wait_for_url("**/offer/confirmation")
-    assert re.search(r"UA-\d{4}-\d{6}", page.inner_text("[data-reference]"))
+    check.submit()
     assert_no_axe_violations(page)
 
-    page.click("[data-status-link]")
-    page.wait_for_url("**/status/**")
-    assert "Waiting for review" in page.inner_text("h1")
+    status = check.open_status()
+    assert "Waiting for review" in status.heading()
     assert_no_axe_violations(page)
-    page.click("text=Withdraw this offer")
+    status.withdraw()
     assert_no_axe_violations(page)
-    page.click("text=Yes, withdraw the offer")
-    assert page.inner_text("h1") == "Withdrawn"
+    status.confirm_withdrawal()
+    assert status.heading() == "Withdrawn"
 
 
 def test_error_summary_takes_focus_and_links_to_fields(live_server, page) -> None:
-    page.goto(live_server.url("/offer"))
-    page.fill("#items-0-quantity", "lots")
-    page.click("button.usa-button:has-text('Continue')")
+    form = OfferFormPage(page, live_server).open()
+    form.fill_item(0, quantity="lots")
+    form.press_continue()
     page.wait_for_load_state()
     assert page.title().startswith("Error: ")
     assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
-    assert page.input_value("#items-0-quantity") == "lots"
+    assert form.field(0, "quantity").input_value() == "lots"
     assert_no_axe_violations(page)
-    page.click("[data-error-summary] a[href='#items-0-quantity']")
-    assert page.evaluate("document.activeElement.id") == "items-0-quantity"
+    error_summary_link(page, "items-0-quantity").click()
+    assert focused_id(page) == "items-0-quantity"
 
 
 def test_needs_info_and_save_pages_are_accessible(live_server, page) -> None:
-    page.goto(live_server.url("/offer"))
-    fill_offer_details(page)
-    page.select_option("#items-0-category", "medical")
-    page.fill("#items-0-description", "First-aid kits")
-    page.fill("#items-0-quantity", "40")
-    page.select_option("#items-0-condition", "new")
-    page.select_option("#items-0-acquired_via", "own_funds")
-    page.click("text=Save and come back later")
-    page.wait_for_url("**/offer/save")
+    form = OfferFormPage(page, live_server).open()
+    form.fill_offer_details()
+    form.fill_item(
+        0,
+        category="medical",
+        description="First-aid kits",
+        quantity="40",
+        condition="new",
+        acquired_via="own_funds",
+    )
+    form.save_and_come_back_later()
     assert_no_axe_violations(page)
     page.fill("#email", "not an address")
     page.click("text=Send the link")
@@ -108,32 +106,19 @@ def test_needs_info_and_save_pages_are_accessible(live_server, page) -> None:
     assert_no_axe_violations(page)
 
     page.click("text=Carry on with your offer now")
-    page.click("button.usa-button:has-text('Continue')")
-    page.wait_for_url("**/offer/check")
-    page.click("text=Submit offer")
-    page.wait_for_url("**/offer/confirmation")
-    page.click("[data-status-link]")
-    page.wait_for_url("**/status/**")
+    check = form.continue_to_check()
+    check.submit()
+    status = check.open_status()
     assert "Correct the items we asked about" in page.content()
     assert_no_axe_violations(page)
-    page.fill("#items-0-expires_on", "")
-    page.fill("#items-0-quantity", "0")
-    page.click("text=Send the corrected answers")
+    status.correct_item(0, expires_on="", quantity="0")
+    status.send_corrected_answers()
     assert page.title().startswith("Error: ")
     assert_no_axe_violations(page)
 
     for path in ("/", "/guidelines", "/offer/draft/not-a-token"):
         page.goto(live_server.url(path))
         assert_no_axe_violations(page)
-
-
-def tab_to(page, element_id: str, limit: int = 400) -> None:
-    """Press Tab until the element with this id has focus."""
-    for _ in range(limit):
-        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"#{element_id} cannot be reached with the Tab key")
 
 
 def type_into(page, element_id: str, text: str) -> None:
@@ -143,11 +128,7 @@ def type_into(page, element_id: str, text: str) -> None:
 
 def test_keyboard_only_journey(live_server, page) -> None:
     page.goto(live_server.url("/"))
-    tab_to(page, "")  # start from the top of the page
-    for _ in range(60):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent.trim()") == "Start now":
-            break
+    tab_to_text(page, "Start now", limit=60)
     page.keyboard.press("Enter")
     page.wait_for_url("**/offer")
 
@@ -171,79 +152,68 @@ def test_keyboard_only_journey(live_server, page) -> None:
     assert page.input_value("#items-0-condition") == "good"
     assert page.input_value("#items-0-acquired_via") == "own_funds"
 
-    for _ in range(200):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent.trim()") == "Continue":
-            break
+    tab_to_text(page, "Continue")
     page.keyboard.press("Enter")
     page.wait_for_url("**/offer/check")
-    for _ in range(200):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent.trim()") == "Submit offer":
-            break
+    tab_to_text(page, "Submit offer")
     page.keyboard.press("Enter")
     page.wait_for_url("**/offer/confirmation")
-    assert re.search(r"UA-\d{4}-\d{6}", page.inner_text("[data-reference]"))
+    assert REFERENCE.fullmatch(CheckAnswersPage(page).reference())
 
 
 def test_journey_without_javascript(live_server, no_js_page) -> None:
     # axe-core needs JavaScript, so these pages are checked by the tests above, not here.
     page = no_js_page
-    page.goto(live_server.url("/offer"))
+    form = OfferFormPage(page, live_server).open()
     # Continue with nothing filled in: the server answers with the error summary.
-    page.click("button.usa-button:has-text('Continue')")
+    form.press_continue()
     assert page.title().startswith("Error: ")
     assert page.locator(".usa-alert--error a[href='#agency-name']").count() == 1
 
     # Add and remove round-trip through the server and keep what was typed.
-    fill_offer_details(page)
-    page.select_option("#items-0-category", "helmet")
-    page.fill("#items-0-description", "ACH helmets")
-    page.click("text=Add another item")
-    assert page.locator("[data-item]").count() == 2
-    assert page.input_value("#items-0-description") == "ACH helmets"
+    form.fill_offer_details()
+    form.fill_item(0, category="helmet", description="ACH helmets")
+    form.add_item()
+    assert form.item_count() == 2
+    assert form.field(0, "description").input_value() == "ACH helmets"
     assert page.input_value("#agency-name") == "Springfield Police Department"
-    page.click("#items-1 [data-remove-item]")
-    assert page.locator("[data-item]").count() == 1
+    form.remove_item(1)
+    assert form.item_count() == 1
 
-    page.fill("#items-0-quantity", "20")
-    page.select_option("#items-0-condition", "good")
-    page.select_option("#items-0-acquired_via", "own_funds")
-    page.select_option("#items-0-protection_level", "IIIA")
-    page.fill("#items-0-expires_on", "2031-05-01")
-    page.click("label[for='items-0-damaged-1']")
-    page.click("button.usa-button:has-text('Continue')")
-    page.wait_for_url("**/offer/check")
-    page.click("button:has-text('Submit offer')")
-    assert re.search(r"UA-\d{4}-\d{6}", page.content())
+    form.fill_item(0, quantity="20", **ARMOR_ANSWERS)
+    assert REFERENCE.fullmatch(form.continue_to_check().submit())
 
 
-def test_answering_a_reviewers_question_is_accessible(live_server, page) -> None:
-    from donations_app.services import accounts, triage
+def test_answering_a_reviewers_question_is_accessible(live_server, page, make_reviewer) -> None:
+    from donations_app.extensions import db
+    from donations_app.models import Reviewer
+    from donations_app.services import triage
     from donations_app.services.offers import status_token, submit_offer
     from tests.review.triage_support import armor, offer_data
 
+    rita = make_reviewer()
     with live_server.app.test_request_context():
         offer = submit_offer(offer_data([armor()]), source="web")
-        reviewer = accounts.create_reviewer("rita@state.example.gov", "Rita", "a long passphrase 1")
+        reviewer = db.session.get(Reviewer, rita.id)
         triage.request_info(
             offer, reviewer, "Which NIJ standard do the vests meet?", offer_version=offer.version
         )
         path = "/status/" + status_token(offer)
 
     page.goto(live_server.url(path))
-    assert "Which NIJ standard do the vests meet?" in page.inner_text("[data-reviewer-question]")
+    status = StatusPage(page)
+    assert "Which NIJ standard do the vests meet?" in status.question()
     assert_no_axe_violations(page)
-    page.click("button:has-text('Send your answer')")
+    status.send_answer()
     page.wait_for_url("**/info")
     assert page.title().startswith("Error: ")
     assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
     assert_no_axe_violations(page)
-    page.click("[data-error-summary] a[href='#answer']")
-    assert page.evaluate("document.activeElement.id") == "answer"
+    error_summary_link(page, "answer").click()
+    assert focused_id(page) == "answer"
     page.keyboard.type("NIJ 0101.06, level IIIA.")
-    page.click("button:has-text('Send your answer')")
+    status.send_answer()
     page.wait_for_url(re.compile(r".*/status/[^/]+$"))
-    assert page.inner_text("h1") == "Waiting for review"
+    assert status.heading() == "Waiting for review"
     assert "NIJ 0101.06, level IIIA." in page.content()
     assert_no_axe_violations(page)

@@ -6,12 +6,11 @@ import re
 
 import pytest
 
-from donations_app.extensions import db
-from donations_app.services import accounts
+from tests.conftest import PASSWORD
 from tests.e2e.conftest import assert_no_axe_violations
+from tests.e2e.pages import SignInPage, focused_id
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -20,47 +19,29 @@ def app_config(app_config):
     return app_config
 
 
-def add_account(live_server, email, role):
-    with live_server.app.app_context():
-        accounts.create_reviewer(email, email.split("@")[0].title(), PASSWORD, role=role)
-        db.session.commit()
-
-
-def sign_in_with_keyboard(page, email, password):
-    page.get_by_label("E-mail address").focus()
-    page.keyboard.type(email)
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "password"
-    page.keyboard.type(password)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-
-
-def test_sign_in_and_out_with_the_keyboard(live_server, page):
-    add_account(live_server, "rita@state.example.gov", "reviewer")
+def test_sign_in_and_out_with_the_keyboard(live_server, page, make_reviewer):
+    make_reviewer("rita@state.example.gov")
+    sign_in = SignInPage(page, live_server)
     page.goto(live_server.url("/accessibility"))
     page.get_by_role("link", name="INL staff sign in").focus()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/review/sign-in"))
     assert_no_axe_violations(page)
 
-    sign_in_with_keyboard(page, "rita@state.example.gov", "not my password")
+    sign_in.sign_in_with_keyboard("rita@state.example.gov", "not my password")
     page.wait_for_load_state()
     assert page.title().startswith("Error: Sign in")
     # The error summary takes focus and links to the field.
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert focused_id(page) == "error-summary"
     assert_no_axe_violations(page)
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "email"
+    assert focused_id(page) == "email"
 
     page.get_by_label("E-mail address").fill("")
-    sign_in_with_keyboard(page, "rita@state.example.gov", PASSWORD)
+    sign_in.sign_in_with_keyboard("rita@state.example.gov")
     page.wait_for_url(re.compile(r"/review/?$"))
-    sign_out = page.get_by_role("button", name=re.compile("Sign out"))
-    sign_out.focus()
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    sign_in.sign_out_with_keyboard()
     page.wait_for_url(re.compile(r"/review/sign-in"))
     assert "You have signed out." in page.content()
     page.goto(live_server.url("/review/account/password"))
@@ -68,39 +49,36 @@ def test_sign_in_and_out_with_the_keyboard(live_server, page):
 
 
 def test_empty_sign_in_form_errors_are_accessible(live_server, page):
-    page.goto(live_server.url("/review/sign-in"))
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
+    SignInPage(page, live_server).open().submit()
     assert page.locator("#error-summary a").count() == 2
     assert_no_axe_violations(page)
 
 
-def test_change_password_page_is_accessible(live_server, page):
-    add_account(live_server, "rita@state.example.gov", "reviewer")
+def change_password(page, current: str, new: str) -> None:
+    page.get_by_label("Current password").fill(current)
+    page.get_by_label("New password", exact=True).fill(new)
+    page.get_by_label("Confirm new password").fill(new)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Change password").click()
+
+
+def test_change_password_page_is_accessible(live_server, page, make_reviewer):
+    make_reviewer("rita@state.example.gov")
     page.goto(live_server.url("/review/account/password"))
-    sign_in_with_keyboard(page, "rita@state.example.gov", PASSWORD)
+    SignInPage(page, live_server).sign_in_with_keyboard("rita@state.example.gov")
     page.wait_for_url(re.compile(r"/review/account/password"))
     assert_no_axe_violations(page)
-    page.get_by_label("Current password").fill(PASSWORD)
-    page.get_by_label("New password", exact=True).fill("short")
-    page.get_by_label("Confirm new password").fill("short")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Change password").click()
+    change_password(page, PASSWORD, "short")
     assert page.title().startswith("Error: ")
     assert_no_axe_violations(page)
-    page.get_by_label("Current password").fill(PASSWORD)
-    page.get_by_label("New password", exact=True).fill("a much better passphrase")
-    page.get_by_label("Confirm new password").fill("a much better passphrase")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Change password").click()
+    change_password(page, PASSWORD, "a much better passphrase")
     assert "Your password has been changed." in page.content()
 
 
-def test_admin_pages_are_accessible(live_server, page):
-    add_account(live_server, "ada@state.example.gov", "admin")
-    add_account(live_server, "rita@state.example.gov", "reviewer")
-    page.goto(live_server.url("/review/sign-in"))
-    sign_in_with_keyboard(page, "ada@state.example.gov", PASSWORD)
+def test_admin_pages_are_accessible(live_server, page, make_reviewer):
+    make_reviewer("ada@state.example.gov", role="admin")
+    make_reviewer("rita@state.example.gov")
+    SignInPage(page, live_server).open().sign_in_with_keyboard("ada@state.example.gov")
     page.wait_for_load_state()
     page.get_by_role("link", name="Accounts").click()
     page.wait_for_url(re.compile(r"/review/admin/accounts$"))

@@ -13,30 +13,10 @@ from donations_app.extensions import db
 from donations_app.models import Offer, Reviewer
 from donations_app.services import triage
 from tests.e2e.conftest import assert_no_axe_violations
-from tests.review.triage_support import (
-    PASSWORD,
-    armor,
-    handcuffs,
-    make_offer,
-    make_reviewer,
-)
+from tests.e2e.pages import OfferListPage, ReviewerOfferPage, SignInPage
+from tests.review.triage_support import armor, handcuffs, make_offer
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, live_server, email: str) -> None:
-    page.goto(live_server.url("/review/sign-in"))
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    assert "/review/sign-in" not in page.url
-
-
-def choose(page, item: int, decision: str) -> None:
-    """Click the radio label, as a user does (USWDS hides the input itself)."""
-    group = page.get_by_role("group", name=f"Your decision on item {item}")
-    group.locator("label", has_text=decision).click()
 
 
 def lead_decides_first_item(app, reference: str) -> None:
@@ -56,58 +36,47 @@ def lead_decides_first_item(app, reference: str) -> None:
         db.session.remove()
 
 
-def test_reviewer_day(live_server, page):
+def test_reviewer_day(live_server, page, make_reviewer):
     app = live_server.app
-    make_reviewer(app, "rita@state.example.gov", name="Rita Reviewer")
-    make_reviewer(app, "lena@state.example.gov", role="lead", name="Lena Lead")
+    make_reviewer("rita@state.example.gov", name="Rita Reviewer")
+    make_reviewer("lena@state.example.gov", role="lead", name="Lena Lead")
     first = make_offer(app, [armor(), handcuffs()])
     second = make_offer(app, [armor(description="Second lot of vests"), handcuffs()])
+    offer_page = ReviewerOfferPage(page, live_server)
 
-    sign_in(page, live_server, "rita@state.example.gov")
+    SignInPage(page, live_server).sign_in_as("rita@state.example.gov")
 
-    # Find the offer through the list's filters, when the list exists.
-    if "review.offers" in app.view_functions:
-        page.goto(live_server.url("/review/offers"))
-        page.locator("#filter-status").select_option("queued")
-        with page.expect_navigation():
-            page.get_by_role("button", name="Apply filters").click()
-        assert "status=queued" in page.url
-        with page.expect_navigation():
-            page.get_by_role("link", name=first).first.click()
-    else:
-        page.goto(live_server.url(f"/review/offers/{first}"))
+    # Find the offer through the list's filters.
+    offers = OfferListPage(page, live_server).open()
+    offers.filter("status").select_option("queued")
+    offers.apply_filters()
+    assert "status=queued" in page.url
+    with page.expect_navigation():
+        page.get_by_role("link", name=first).first.click()
     assert page.get_by_role("heading", name=f"Offer {first}").count() == 1
     assert page.get_by_text("EXPORT-ARMOR-EAR").count() >= 1
     assert_no_axe_violations(page)
 
     # Claim, then decide both items (decline needs a reason the donor reads).
-    with page.expect_navigation():
-        page.get_by_role("button", name="Claim this offer").click()
+    offer_page.claim()
     assert page.get_by_text("You claimed this offer").count() == 1
-    choose(page, 1, "Approve")
-    choose(page, 2, "Decline")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Save decisions").click()
+    offer_page.decide(1, "Approve")
+    offer_page.decide(2, "Decline")
+    offer_page.save_decisions()
     assert page.get_by_text("There is a problem").count() == 1
     assert page.title().startswith("Error: ")
-    page.get_by_label("Reason for item 2").fill("Restraints are not on the SBGS need list.")
-    choose(page, 2, "Decline")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Save decisions").click()
+    offer_page.decide(2, "Decline", reason="Restraints are not on the SBGS need list.")
+    offer_page.save_decisions()
     assert page.get_by_text("Your decisions are saved.").count() == 1
     assert page.get_by_text("partially approved").count() >= 1
     assert_no_axe_violations(page)
 
     # A colleague decides the same item of the second offer while the page is open.
-    page.goto(live_server.url(f"/review/offers/{second}"))
-    with page.expect_navigation():
-        page.get_by_role("button", name="Claim this offer").click()
-    choose(page, 1, "Decline")
-    page.get_by_label("Reason for item 1").fill("Labels unreadable")
+    offer_page.open(second).claim()
+    offer_page.decide(1, "Decline", reason="Labels unreadable")
     lead_decides_first_item(app, second)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Save decisions").click()
-    conflict = page.locator("#conflict")
+    offer_page.save_decisions()
+    conflict = offer_page.conflict()
     assert conflict.is_visible()
     assert "was approved by Lena Lead" in conflict.inner_text()
     assert "Item 1: declined (Labels unreadable)" in conflict.inner_text()

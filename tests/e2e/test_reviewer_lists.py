@@ -8,16 +8,17 @@ import pytest
 
 from donations_app.models import utcnow
 from tests.e2e.conftest import assert_no_axe_violations
-from tests.review.listing_builders import PASSWORD, make_offer, make_reviewer
+from tests.e2e.pages import OfferListPage, SignInPage
+from tests.review.listing_builders import make_offer
 
 pytestmark = pytest.mark.e2e
 
 
-def seed(app, role: str) -> str:
+def seed(app, make_reviewer, role: str) -> str:
     """A few offers in several queues and a reviewer (member of npu-desk); return the e-mail."""
     now = utcnow()
+    reviewer = make_reviewer("rita@state.example.gov", role=role, queues=("npu-desk",))
     with app.app_context():
-        reviewer = make_reviewer("rita@state.example.gov", role=role, queues=("npu-desk",))
         make_offer(
             "UA-2026-000001",
             queue="export-control",
@@ -50,68 +51,49 @@ def seed(app, role: str) -> str:
         return reviewer.email
 
 
-def sign_in_with_keyboard(page, live_server, email: str) -> None:
-    page.goto(live_server.url("/review/sign-in"))
-    page.locator("input[name=email]").focus()
-    page.keyboard.type(email)
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    assert "/review/sign-in" not in page.url
-
-
-def test_a_reviewer_filters_the_offer_list_with_the_keyboard(live_server, page):
-    email = seed(live_server.app, "reviewer")
-    sign_in_with_keyboard(page, live_server, email)
+def test_a_reviewer_filters_the_offer_list_with_the_keyboard(live_server, page, make_reviewer):
+    email = seed(live_server.app, make_reviewer, "reviewer")
+    SignInPage(page, live_server).sign_in_as(email)
 
     page.goto(live_server.url("/review/"))
     assert page.locator("h2", has_text="My queues").count() == 1
     assert_no_axe_violations(page)
 
-    page.goto(live_server.url("/review/offers"))
+    offers = OfferListPage(page, live_server).open()
     assert page.get_by_text("Showing offers 1 to 3 of 3").count() == 1
     assert_no_axe_violations(page)
 
     # free text: type and press Enter in the search box
-    page.locator("#filter-q").focus()
-    page.keyboard.type("monocular")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    offers.search_with_keyboard("monocular")
     assert "q=monocular" in page.url
     assert page.locator("tbody tr").count() == 1
-    assert page.locator("tbody tr th a").inner_text() == "UA-2026-000001"
+    assert offers.references() == ["UA-2026-000001"]
 
     # replace it with a recipient filter chosen by keyboard, and sort by a column link
-    page.locator("#filter-q").fill("")
-    page.locator("#filter-recipient").focus()
+    offers.filter("q").fill("")
+    offers.filter("recipient").focus()
     page.keyboard.press("ArrowDown")  # "Any" -> "SBGS" -> ...
     page.keyboard.press("ArrowDown")
-    assert page.locator("#filter-recipient").input_value() == "npu"
-    page.locator("button", has_text="Apply filters").focus()
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    assert offers.filter("recipient").input_value() == "npu"
+    offers.press_enter_on(page.locator("button", has_text="Apply filters"))
     assert "recipient=npu" in page.url
-    refs = page.locator("tbody tr th a").all_inner_texts()
-    assert refs == ["UA-2026-000002", "UA-2026-000001"]
-    page.locator("thead a", has_text="Reference").focus()
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    assert offers.references() == ["UA-2026-000002", "UA-2026-000001"]
+    offers.press_enter_on(page.locator("thead a", has_text="Reference"))
     header = page.locator("th[aria-sort]")
     assert header.get_attribute("aria-sort") == "descending"
-    assert page.locator("tbody tr th a").all_inner_texts() == ["UA-2026-000002", "UA-2026-000001"]
+    assert offers.references() == ["UA-2026-000002", "UA-2026-000001"]
     assert "recipient=npu" in page.url  # the filter survives sorting; the URL can be shared
 
     # a bad value in a shared link is explained, not a crash
-    page.goto(live_server.url("/review/offers?status=lost&from=2026-02-30"))
+    offers.open("status=lost&from=2026-02-30")
     assert page.title().startswith("Error: ")
     assert page.get_by_text("Some filters could not be used").count() == 1
     assert_no_axe_violations(page)
 
 
-def test_the_reports_page_passes_axe_for_a_lead(live_server, page):
-    email = seed(live_server.app, "lead")
-    sign_in_with_keyboard(page, live_server, email)
+def test_the_reports_page_passes_axe_for_a_lead(live_server, page, make_reviewer):
+    email = seed(live_server.app, make_reviewer, "lead")
+    SignInPage(page, live_server).sign_in_as(email)
     page.goto(live_server.url("/review/reports"))
     assert page.locator("svg.app-chart[role=img]").count() == 5
     assert page.locator("table caption").count() == 5

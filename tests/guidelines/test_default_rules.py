@@ -1,4 +1,4 @@
-"""Every default rule of SPEC section 4, including both sides of each date and value boundary."""
+"""Every default rule of docs/guidelines.md, with both sides of each date and value boundary."""
 
 from __future__ import annotations
 

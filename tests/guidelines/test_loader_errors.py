@@ -244,3 +244,15 @@ def test_effective_dates(rules_copy):
 
     assert not fires(dt.date(2026, 12, 31))
     assert fires(dt.date(2027, 1, 1))
+
+
+@pytest.mark.parametrize(
+    "when",
+    ["damaged == (damaged and false)", "(damaged or armored) == true", "damaged == (not armored)"],
+)
+def test_a_condition_compared_with_a_condition_is_refused_not_crashed(rules_copy, when):
+    # Found by the AST fuzzer: the checker let it through and compiling it raised AssertionError.
+    path = write(rules_copy, rule(when="'" + when + "'"))
+    error = only_error(rules_copy)
+    assert error.startswith(f"{path}:6:")
+    assert "join conditions with and/or" in error

@@ -1,4 +1,4 @@
-"""Offer outcome aggregation and queue routing (SPEC section 4), and the section 5 result shape."""
+"""Offer outcome aggregation and queue routing (docs/guidelines.md); the check answer's shape."""
 
 from __future__ import annotations
 

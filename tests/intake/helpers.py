@@ -1,20 +1,12 @@
-"""Shared helpers of the donor-journey tests: CSRF tokens from pages and a valid set of answers."""
+"""Shared helpers of the donor-journey tests: a page's CSRF token and a valid set of answers."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask.testing import FlaskClient
 
-_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-
-
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form on a page."""
-    match = _TOKEN.search(html)
-    assert match, "the page has no CSRF token"
-    return match.group(1) or match.group(2)
+from tests.conftest import csrf_token
 
 
 def page_token(client: FlaskClient, url: str) -> str:

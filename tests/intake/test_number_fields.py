@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 from donations_app.extensions import db
 from donations_app.models import Offer
 from donations_app.services.offers import status_token, submit_offer
-from tests.intake.helpers import csrf_token, medical_item, offer_answers, post_offer
+from tests.conftest import csrf_token
+from tests.intake.helpers import medical_item, offer_answers, post_offer
 from tests.review.triage_support import offer_data
 
 BAD_NUMBERS = ["²", "9" * 5000, "-1", "1.0", "7"]

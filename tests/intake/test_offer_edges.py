@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from donations_app.extensions import db
 from donations_app.models import Draft, Offer, OutboxMessage
 from donations_app.services.notify import send_due_mail
-from tests.intake.helpers import csrf_token, medical_item, offer_answers, page_token, post_offer
+from tests.conftest import csrf_token
+from tests.intake.helpers import medical_item, offer_answers, page_token, post_offer
 from tests.intake.test_offer_journey import status_path, submit
 
 GOOD_CSV = (

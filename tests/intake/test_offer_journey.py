@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 from donations_app.extensions import db
 from donations_app.models import Draft, Evaluation, Offer
 from donations_app.services.rules import active_ruleset
-from tests.intake.helpers import csrf_token, medical_item, offer_answers, page_token, post_offer
+from tests.conftest import csrf_token
+from tests.intake.helpers import medical_item, offer_answers, page_token, post_offer
 
 
 def submit(client: FlaskClient, answers: dict) -> str:

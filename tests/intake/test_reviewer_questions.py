@@ -11,16 +11,14 @@ from donations_app.extensions import db
 from donations_app.intake import status_views
 from donations_app.models import AuditEvent, Evaluation, Offer
 from donations_app.services.offers import status_token
-from tests.intake.helpers import csrf_token
+from tests.conftest import AuthActions, csrf_token
 from tests.review.triage_support import (
     actions,
     armor,
     load_offer,
     make_offer,
-    make_reviewer,
     outbox,
     post_action,
-    sign_in,
 )
 
 QUESTION = "Please send the NIJ certificate number of each vest.\nOne per line is fine."
@@ -33,10 +31,11 @@ def status_path(app: Flask, reference: str) -> str:
         return "/status/" + status_token(offer)
 
 
-def asked(app: Flask, question: str = QUESTION) -> str:
+def asked(app: Flask, auth: AuthActions, question: str = QUESTION) -> str:
     """An offer in the export-control queue that a reviewer sent back with a question."""
     reference = make_offer(app, [armor()])
-    reviewer = sign_in(app, app.test_client(), make_reviewer(app))
+    reviewer = app.test_client()
+    auth.as_role(client=reviewer)
     response = post_action(reviewer, reference, "request-info", {"info_message": question})
     assert response.status_code == 302
     assert load_offer(app, reference).status == "needs_info"
@@ -48,8 +47,10 @@ def evaluations(app: Flask) -> int:
         return db.session.query(Evaluation).count()
 
 
-def test_the_donor_answers_a_reviewers_question(app: Flask, client: FlaskClient) -> None:
-    reference = asked(app)
+def test_the_donor_answers_a_reviewers_question(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    reference = asked(app, auth)
     queue_before = load_offer(app, reference).queue.slug
     evaluations_before = evaluations(app)
     path = status_path(app, reference)
@@ -92,15 +93,15 @@ def test_the_donor_answers_a_reviewers_question(app: Flask, client: FlaskClient)
     assert "All vests share the same certificate." in after.text  # in the history
 
     # The reviewer reads the answer on the offer page.
-    reviewer = sign_in(app, app.test_client(), make_reviewer(app, "omar@state.example.gov"))
+    reviewer = auth.sign_in_as(auth.make_reviewer("omar@state.example.gov"), app.test_client())
     review_page = reviewer.get(f"/review/offers/{reference}")
     assert "All vests share the same certificate." in review_page.text
 
 
 def test_an_answer_with_control_characters_or_too_long_is_refused(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, auth: AuthActions
 ) -> None:
-    reference = asked(app)
+    reference = asked(app, auth)
     path = status_path(app, reference)
     token = csrf_token(client.get(path).text)
     for answer, message in (
@@ -118,9 +119,9 @@ def test_an_answer_with_control_characters_or_too_long_is_refused(
 
 
 def test_item_lines_cannot_be_posted_for_a_question_without_flagged_items(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, auth: AuthActions
 ) -> None:
-    reference = asked(app)
+    reference = asked(app, auth)
     path = status_path(app, reference)
     token = csrf_token(client.get(path).text)
     response = client.post(
@@ -141,9 +142,9 @@ def bump_version_elsewhere(app: Flask, reference: str) -> None:
 
 
 def test_an_answer_racing_another_change_is_409_and_saves_nothing(
-    app: Flask, client: FlaskClient, monkeypatch
+    app: Flask, client: FlaskClient, monkeypatch, auth: AuthActions
 ) -> None:
-    reference = asked(app)
+    reference = asked(app, auth)
     path = status_path(app, reference)
     token = csrf_token(client.get(path).text)
     real = status_views.respond_to_info_request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.review.triage_support import make_offer, make_reviewer
+from tests.review.triage_support import make_offer
 
 
 @pytest.fixture
@@ -14,10 +14,10 @@ def reference(app) -> str:
 
 
 @pytest.fixture
-def rita(app):
-    return make_reviewer(app, "rita@state.example.gov", name="Rita Reviewer")
+def rita(make_reviewer):
+    return make_reviewer(name="Rita Reviewer")
 
 
 @pytest.fixture
-def lena(app):
-    return make_reviewer(app, "lena@state.example.gov", role="lead", name="Lena Lead")
+def lena(make_reviewer):
+    return make_reviewer(role="lead", name="Lena Lead")

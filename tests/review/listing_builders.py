@@ -1,41 +1,16 @@
-"""Known offers written straight to the database, and a signed-in test client, for list tests."""
+"""Known offers written straight to the database, for the list, queue and report tests."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from donations_app.extensions import db
 from donations_app.models import Evaluation, Finding, Item, Offer, Queue, Reviewer
-from donations_app.services import accounts
 
-PASSWORD = "correct horse battery"
 NOW = dt.datetime(2026, 3, 18, 12, 0, tzinfo=dt.UTC)  # a Wednesday
-
-
-def make_reviewer(
-    email: str = "rita@state.example.gov", role: str = "reviewer", queues: tuple[str, ...] = ()
-) -> Reviewer:
-    """A reviewer (committed), member of the queues with these slugs."""
-    reviewer = accounts.create_reviewer(email, email.split("@")[0].title(), PASSWORD, role=role)
-    for slug in queues:
-        reviewer.queues.append(db.session.scalars(sa.select(Queue).filter_by(slug=slug)).one())
-    db.session.commit()
-    return reviewer
-
-
-def sign_in_as(client, reviewer: Reviewer) -> None:
-    """Sign the test client in through the sign-in page, as the reviewer."""
-    page = client.get("/review/sign-in")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    response = client.post(
-        "/review/sign-in",
-        data={"csrf_token": token, "email": reviewer.email, "password": PASSWORD},
-    )
-    assert response.status_code == 302, response.text
 
 
 def make_offer(
@@ -106,19 +81,7 @@ def make_offer(
         queue_slug=queue,
         trigger="submission",
     )
-    db.session.add(evaluation)
-    db.session.flush()
-    for rule in rules or []:
-        db.session.add(
-            Finding(
-                evaluation_id=evaluation.id,
-                item_id=offer.items[0].id,
-                rule_id=rule,
-                outcome="review",
-                message=f"{rule} fired",
-            )
-        )
-    db.session.commit()
+    _store_evaluation(evaluation, offer, rules or [])
     return offer
 
 
@@ -131,6 +94,11 @@ def reevaluate(offer: Offer, rules: list[str]) -> None:
         outcome=offer.outcome,
         trigger="reevaluation",
     )
+    _store_evaluation(evaluation, offer, rules)
+
+
+def _store_evaluation(evaluation: Evaluation, offer: Offer, rules: list[str]) -> None:
+    """Commit the evaluation with one finding on the first item for each rule."""
     db.session.add(evaluation)
     db.session.flush()
     for rule in rules:

@@ -11,7 +11,7 @@ from donations_app.extensions import db
 from donations_app.models import AuditEvent, Reviewer
 from donations_app.services import accounts
 from donations_app.services.audit import record_event
-from tests.review.test_auth import PASSWORD, csrf_from, make_reviewer, sign_in
+from tests.conftest import PASSWORD, csrf_token
 
 
 @pytest.fixture
@@ -21,15 +21,14 @@ def app_config(app_config):
 
 
 @pytest.fixture
-def admin_client(app, client):
-    make_reviewer(app, "ada@state.example.gov", role="admin")
-    assert sign_in(client, "ada@state.example.gov", PASSWORD).status_code == 302
+def admin_client(client, auth):
+    auth.as_role("admin")
     return client
 
 
 def post_form(client, page_url, action_url, data):
     page = client.get(page_url)
-    return client.post(action_url, data={"csrf_token": csrf_from(page.text), **data})
+    return client.post(action_url, data={"csrf_token": csrf_token(page.text), **data})
 
 
 def reviewer_by_email(app, email):
@@ -39,7 +38,7 @@ def reviewer_by_email(app, email):
         return reviewer
 
 
-def test_admin_creates_account_and_sees_the_password_once(app, admin_client):
+def test_admin_creates_account_and_sees_the_password_once(app, admin_client, auth):
     response = post_form(
         admin_client,
         "/review/admin/accounts/new",
@@ -64,7 +63,9 @@ def test_admin_creates_account_and_sees_the_password_once(app, admin_client):
         leo_id = leo.id
     # The password works, and is not shown again anywhere.
     assert password not in admin_client.get(f"/review/admin/accounts/{leo_id}").text
-    assert sign_in(app.test_client(), "leo@state.example.gov", password).status_code == 302
+    assert (
+        auth.sign_in("leo@state.example.gov", password, client=app.test_client()).status_code == 302
+    )
 
 
 def test_create_account_errors_keep_answers(app, admin_client):
@@ -95,8 +96,8 @@ def test_duplicate_email_is_a_field_error(app, admin_client):
     assert "An account for ada@state.example.gov already exists." in response.text
 
 
-def test_admin_changes_role_and_queues(app, admin_client):
-    rita_id = make_reviewer(app)
+def test_admin_changes_role_and_queues(app, admin_client, make_reviewer):
+    rita_id = make_reviewer().id
     url = f"/review/admin/accounts/{rita_id}"
     response = post_form(admin_client, url, f"{url}/role", {"role": "lead"})
     assert response.status_code == 302
@@ -113,8 +114,8 @@ def test_admin_changes_role_and_queues(app, admin_client):
     assert "role_changed" in actions and "queues_changed" in actions
 
 
-def test_invalid_role_is_400_and_changes_nothing(app, admin_client):
-    rita_id = make_reviewer(app)
+def test_invalid_role_is_400_and_changes_nothing(app, admin_client, make_reviewer):
+    rita_id = make_reviewer().id
     url = f"/review/admin/accounts/{rita_id}"
     response = post_form(admin_client, url, f"{url}/role", {"role": "superuser"})
     assert response.status_code == 400
@@ -133,50 +134,54 @@ def test_admin_cannot_demote_or_deactivate_themself(app, admin_client):
     assert reviewer_by_email(app, "ada@state.example.gov").active
 
 
-def test_deactivate_signs_the_reviewer_out_and_reactivate_lets_them_back(app, admin_client):
-    rita_id = make_reviewer(app)
+def test_deactivate_signs_the_reviewer_out_and_reactivate_lets_them_back(
+    app, admin_client, auth, make_reviewer
+):
+    rita_id = make_reviewer().id
     rita_client = app.test_client()
-    sign_in(rita_client, "rita@state.example.gov", PASSWORD)
+    auth.sign_in("rita@state.example.gov", PASSWORD, client=rita_client)
     assert rita_client.get("/review/account/password").status_code == 200
     url = f"/review/admin/accounts/{rita_id}"
     assert post_form(admin_client, url, f"{url}/deactivate", {}).status_code == 302
     assert "Deactivated" in admin_client.get("/review/admin/accounts").text
     assert rita_client.get("/review/account/password").status_code == 302
-    assert sign_in(rita_client, "rita@state.example.gov", PASSWORD).status_code == 401
+    assert auth.sign_in("rita@state.example.gov", PASSWORD, client=rita_client).status_code == 401
     assert post_form(admin_client, url, f"{url}/reactivate", {}).status_code == 302
-    assert sign_in(rita_client, "rita@state.example.gov", PASSWORD).status_code == 302
+    assert auth.sign_in("rita@state.example.gov", PASSWORD, client=rita_client).status_code == 302
 
 
-def test_unlock_ends_a_lockout(app, admin_client):
-    rita_id = make_reviewer(app)
+def test_unlock_ends_a_lockout(app, admin_client, auth, make_reviewer):
+    rita_id = make_reviewer().id
     other = app.test_client()
     for _ in range(accounts.MAX_FAILED_LOGINS):
-        sign_in(other, "rita@state.example.gov", "wrong password!")
-    assert sign_in(other, "rita@state.example.gov", PASSWORD).status_code == 401
+        auth.sign_in("rita@state.example.gov", "wrong password!", client=other)
+    assert auth.sign_in("rita@state.example.gov", PASSWORD, client=other).status_code == 401
     url = f"/review/admin/accounts/{rita_id}"
     assert "Locked until" in admin_client.get(url).text
     assert post_form(admin_client, url, f"{url}/unlock", {}).status_code == 302
-    assert sign_in(other, "rita@state.example.gov", PASSWORD).status_code == 302
+    assert auth.sign_in("rita@state.example.gov", PASSWORD, client=other).status_code == 302
     with app.app_context():
         event = db.session.query(AuditEvent).filter_by(action="account_unlocked").one()
         assert event.actor_label == "ada@state.example.gov"
 
 
-def test_reset_password_shows_new_password_and_ends_sessions(app, admin_client):
-    rita_id = make_reviewer(app)
+def test_reset_password_shows_new_password_and_ends_sessions(
+    app, admin_client, auth, make_reviewer
+):
+    rita_id = make_reviewer().id
     rita_client = app.test_client()
-    sign_in(rita_client, "rita@state.example.gov", PASSWORD)
+    auth.sign_in("rita@state.example.gov", PASSWORD, client=rita_client)
     url = f"/review/admin/accounts/{rita_id}"
     response = post_form(admin_client, url, f"{url}/password", {})
     assert response.status_code == 200
     password = re.search(r'id="one-time-password">([^<]+)<', response.text).group(1)
     assert rita_client.get("/review/account/password").status_code == 302
-    assert sign_in(rita_client, "rita@state.example.gov", PASSWORD).status_code == 401
-    assert sign_in(rita_client, "rita@state.example.gov", password).status_code == 302
+    assert auth.sign_in("rita@state.example.gov", PASSWORD, client=rita_client).status_code == 401
+    assert auth.sign_in("rita@state.example.gov", password, client=rita_client).status_code == 302
 
 
-def test_account_actions_need_csrf(app, admin_client):
-    rita_id = make_reviewer(app)
+def test_account_actions_need_csrf(app, admin_client, make_reviewer):
+    rita_id = make_reviewer().id
     response = admin_client.post(f"/review/admin/accounts/{rita_id}/deactivate")
     assert response.status_code == 400
     assert reviewer_by_email(app, "rita@state.example.gov").active
@@ -186,8 +191,8 @@ def test_unknown_account_is_404(admin_client):
     assert admin_client.get("/review/admin/accounts/999").status_code == 404
 
 
-def test_accounts_list_shows_everyone(app, admin_client):
-    make_reviewer(app)
+def test_accounts_list_shows_everyone(app, admin_client, make_reviewer):
+    make_reviewer()
     page = admin_client.get("/review/admin/accounts").text
     assert "rita@state.example.gov" in page and "ada@state.example.gov" in page
 

@@ -6,40 +6,18 @@ import datetime as dt
 import re
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import extract_parameters
 
 from donations_app.extensions import db
 from donations_app.models import AuditEvent, Reviewer, utcnow
 from donations_app.services import accounts
+from tests.conftest import PASSWORD, audit_actions, csrf_token
 
-PASSWORD = "correct horse battery"
-
-
-def make_reviewer(app, email="rita@state.example.gov", role="reviewer", password=PASSWORD):
-    with app.app_context():
-        reviewer = accounts.create_reviewer(email, "Rita Reviewer", password, role=role)
-        db.session.commit()
-        return reviewer.id
-
-
-def csrf_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
-
-
-def sign_in(client, email, password, next_url=None):
-    page = client.get("/review/sign-in")
-    url = "/review/sign-in" + (f"?next={next_url}" if next_url else "")
-    return client.post(
-        url,
-        data={"csrf_token": csrf_from(page.text), "email": email, "password": password},
-    )
-
-
-def audit_actions(app) -> list[str]:
-    with app.app_context():
-        return [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.id)]
+HASH_SETTINGS = (
+    "PASSWORD_HASH_TIME_COST",
+    "PASSWORD_HASH_MEMORY_COST",
+    "PASSWORD_HASH_PARALLELISM",
+)
 
 
 @pytest.fixture
@@ -56,8 +34,8 @@ def test_sign_in_page_has_form_with_csrf(client):
     assert 'autocomplete="current-password"' in response.text
 
 
-def test_sign_in_without_csrf_token_is_refused(client, app):
-    make_reviewer(app)
+def test_sign_in_without_csrf_token_is_refused(client, app, make_reviewer):
+    make_reviewer()
     response = client.post(
         "/review/sign-in", data={"email": "rita@state.example.gov", "password": PASSWORD}
     )
@@ -66,9 +44,9 @@ def test_sign_in_without_csrf_token_is_refused(client, app):
         assert "_user_id" not in session
 
 
-def test_sign_in_success_redirects_and_audits(client, app):
-    make_reviewer(app)
-    response = sign_in(client, "Rita@State.Example.gov ", PASSWORD)
+def test_sign_in_success_redirects_and_audits(client, app, auth, make_reviewer):
+    make_reviewer()
+    response = auth.sign_in("Rita@State.Example.gov ", PASSWORD)
     assert response.status_code == 302
     assert client.get("/review/account/password").status_code == 200
     assert "signed_in" in audit_actions(app)
@@ -76,8 +54,8 @@ def test_sign_in_success_redirects_and_audits(client, app):
         assert db.session.query(Reviewer).one().last_login_at is not None
 
 
-def test_empty_form_shows_field_errors_and_error_title(client):
-    response = sign_in(client, "", "")
+def test_empty_form_shows_field_errors_and_error_title(client, auth):
+    response = auth.sign_in("", "")
     assert response.status_code == 400
     assert "<title>Error: Sign in" in response.text
     assert "There is a problem" in response.text
@@ -85,10 +63,10 @@ def test_empty_form_shows_field_errors_and_error_title(client):
     assert 'href="#password"' in response.text and "Enter your password." in response.text
 
 
-def test_wrong_password_and_unknown_email_get_the_same_answer(client, app):
-    make_reviewer(app)
-    wrong = sign_in(client, "rita@state.example.gov", "not the password")
-    unknown = sign_in(client, "nobody@state.example.gov", "not the password")
+def test_wrong_password_and_unknown_email_get_the_same_answer(client, app, auth, make_reviewer):
+    make_reviewer()
+    wrong = auth.sign_in("rita@state.example.gov", "not the password")
+    unknown = auth.sign_in("nobody@state.example.gov", "not the password")
     assert wrong.status_code == unknown.status_code == 401
     message = "The e-mail address or password is not correct"
     assert message in wrong.text and message in unknown.text
@@ -97,13 +75,15 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, app):
     assert "not the password" not in unknown.text
 
 
-def test_five_wrong_passwords_lock_the_account_and_the_lock_is_audited(client, app):
-    make_reviewer(app)
+def test_five_wrong_passwords_lock_the_account_and_the_lock_is_audited(
+    client, app, auth, make_reviewer
+):
+    make_reviewer()
     for _ in range(accounts.MAX_FAILED_LOGINS):
-        assert sign_in(client, "rita@state.example.gov", "wrong password!").status_code == 401
-    locked = sign_in(client, "rita@state.example.gov", PASSWORD)
+        assert auth.sign_in("rita@state.example.gov", "wrong password!").status_code == 401
+    locked = auth.sign_in("rita@state.example.gov", PASSWORD)
     assert locked.status_code == 401
-    unknown = sign_in(client, "nobody@state.example.gov", PASSWORD)
+    unknown = auth.sign_in("nobody@state.example.gov", PASSWORD)
     # Locked or unknown: the same words, so the page never tells that the account exists.
     strip = lambda text: re.sub(r'value="[^"]*"', "", text)  # noqa: E731
     assert strip(locked.text) == strip(unknown.text)
@@ -117,51 +97,50 @@ def test_five_wrong_passwords_lock_the_account_and_the_lock_is_audited(client, a
     assert audit_actions(app).count("sign_in_failed") == accounts.MAX_FAILED_LOGINS
 
 
-def test_lock_ends_after_the_lockout_period(client, app):
-    reviewer_id = make_reviewer(app)
+def test_lock_ends_after_the_lockout_period(client, app, auth, make_reviewer):
+    reviewer_id = make_reviewer().id
     with app.app_context():
         reviewer = db.session.get(Reviewer, reviewer_id)
         reviewer.failed_logins = accounts.MAX_FAILED_LOGINS
         reviewer.locked_until = utcnow() - dt.timedelta(seconds=1)
         db.session.commit()
-    assert sign_in(client, "rita@state.example.gov", PASSWORD).status_code == 302
+    assert auth.sign_in("rita@state.example.gov", PASSWORD).status_code == 302
     with app.app_context():
         reviewer = db.session.get(Reviewer, reviewer_id)
         assert reviewer.failed_logins == 0 and reviewer.locked_until is None
 
 
-def test_sign_in_rate_limit_per_client(app_config):
+def test_sign_in_rate_limit_per_client(app_config, auth):
     from donations_app import create_app
 
     app_config["RATELIMIT_ENABLED"] = True
     app_config["LOGIN_RATE_LIMIT"] = "3 per minute"
     app = create_app(app_config)
     client = app.test_client()
-    responses = [sign_in(client, "nobody@example.gov", "whatever it is") for _ in range(4)]
+    responses = [
+        auth.sign_in("nobody@example.gov", "whatever it is", client=client) for _ in range(4)
+    ]
     assert [r.status_code for r in responses] == [401, 401, 401, 429]
     assert "Too many requests" in responses[-1].text
     # Another client address is counted separately.
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "10.0.0.9"
-    assert sign_in(other, "nobody@example.gov", "whatever it is").status_code == 401
+    assert auth.sign_in("nobody@example.gov", "whatever it is", client=other).status_code == 401
     # Showing the form is not limited.
     assert client.get("/review/sign-in").status_code == 200
 
 
-def test_deactivated_account_cannot_sign_in(client, app):
-    reviewer_id = make_reviewer(app)
-    with app.app_context():
-        accounts.deactivate(db.session.get(Reviewer, reviewer_id))
-        db.session.commit()
-    response = sign_in(client, "rita@state.example.gov", PASSWORD)
+def test_deactivated_account_cannot_sign_in(client, auth, make_reviewer):
+    make_reviewer(active=False)
+    response = auth.sign_in("rita@state.example.gov", PASSWORD)
     assert response.status_code == 401
     assert "The e-mail address or password is not correct" in response.text
     assert client.get("/review/account/password").status_code == 302
 
 
-def test_deactivation_ends_existing_sessions(client, app):
-    reviewer_id = make_reviewer(app)
-    assert sign_in(client, "rita@state.example.gov", PASSWORD).status_code == 302
+def test_deactivation_ends_existing_sessions(client, app, auth, make_reviewer):
+    reviewer_id = make_reviewer().id
+    assert auth.sign_in("rita@state.example.gov", PASSWORD).status_code == 302
     assert client.get("/review/account/password").status_code == 200
     with app.app_context():
         accounts.deactivate(db.session.get(Reviewer, reviewer_id))
@@ -171,11 +150,11 @@ def test_deactivation_ends_existing_sessions(client, app):
     assert response.headers["Location"].startswith("/review/sign-in")
 
 
-def test_session_is_cleared_on_sign_in(client, app):
-    reviewer_id = make_reviewer(app)
+def test_session_is_cleared_on_sign_in(client, app, auth, make_reviewer):
+    reviewer_id = make_reviewer().id
     with client.session_transaction() as session:
         session["planted"] = "by an attacker"
-    sign_in(client, "rita@state.example.gov", PASSWORD)
+    auth.sign_in("rita@state.example.gov", PASSWORD)
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session["_user_id"].startswith(f"{reviewer_id}:")
@@ -191,9 +170,9 @@ def test_session_is_cleared_on_sign_in(client, app):
         ("javascript:alert(1)", None),
     ],
 )
-def test_next_only_to_same_site_paths(client, app, next_url, expected):
-    make_reviewer(app)
-    response = sign_in(client, "rita@state.example.gov", PASSWORD, next_url=next_url)
+def test_next_only_to_same_site_paths(client, app, next_url, expected, auth, make_reviewer):
+    make_reviewer()
+    response = auth.sign_in("rita@state.example.gov", PASSWORD, next_url=next_url)
     location = response.headers["Location"]
     if expected:
         assert location == expected
@@ -202,8 +181,8 @@ def test_next_only_to_same_site_paths(client, app, next_url, expected):
         assert location.startswith("/")
 
 
-def test_anonymous_reviewer_page_redirects_to_sign_in_and_back(client, app):
-    make_reviewer(app)
+def test_anonymous_reviewer_page_redirects_to_sign_in_and_back(client, app, make_reviewer):
+    make_reviewer()
     response = client.get("/review/account/password")
     assert response.status_code == 302
     assert response.headers["Location"] == "/review/sign-in?next=%2Freview%2Faccount%2Fpassword"
@@ -211,7 +190,7 @@ def test_anonymous_reviewer_page_redirects_to_sign_in_and_back(client, app):
     back = client.post(
         response.headers["Location"],
         data={
-            "csrf_token": csrf_from(page.text),
+            "csrf_token": csrf_token(page.text),
             "email": "rita@state.example.gov",
             "password": PASSWORD,
         },
@@ -219,14 +198,14 @@ def test_anonymous_reviewer_page_redirects_to_sign_in_and_back(client, app):
     assert back.headers["Location"] == "/review/account/password"
 
 
-def test_sign_out_is_a_post_with_csrf(client, app):
-    make_reviewer(app)
-    sign_in(client, "rita@state.example.gov", PASSWORD)
+def test_sign_out_is_a_post_with_csrf(client, app, auth, make_reviewer):
+    make_reviewer()
+    auth.sign_in("rita@state.example.gov", PASSWORD)
     assert client.get("/review/sign-out").status_code == 405
     assert client.post("/review/sign-out").status_code == 400  # no CSRF token
     page = client.get("/review/account/password")
     assert 'action="/review/sign-out"' in page.text
-    response = client.post("/review/sign-out", data={"csrf_token": csrf_from(page.text)})
+    response = client.post("/review/sign-out", data={"csrf_token": csrf_token(page.text)})
     assert response.status_code == 302
     assert client.get("/review/account/password").status_code == 302
     assert "signed_out" in audit_actions(app)
@@ -237,7 +216,7 @@ def change_password(client, current, new, confirm=None):
     return client.post(
         "/review/account/password",
         data={
-            "csrf_token": csrf_from(page.text),
+            "csrf_token": csrf_token(page.text),
             "current_password": current,
             "new_password": new,
             "confirm_password": new if confirm is None else confirm,
@@ -245,17 +224,20 @@ def change_password(client, current, new, confirm=None):
     )
 
 
-def test_password_change_ends_other_sessions_but_keeps_this_one(app):
-    make_reviewer(app)
+def test_password_change_ends_other_sessions_but_keeps_this_one(app, auth, make_reviewer):
+    make_reviewer()
     laptop, phone = app.test_client(), app.test_client()
-    sign_in(laptop, "rita@state.example.gov", PASSWORD)
-    sign_in(phone, "rita@state.example.gov", PASSWORD)
+    auth.sign_in("rita@state.example.gov", PASSWORD, client=laptop)
+    auth.sign_in("rita@state.example.gov", PASSWORD, client=phone)
     response = change_password(laptop, PASSWORD, "a much better passphrase")
     assert response.status_code == 302
     assert laptop.get("/review/account/password").status_code == 200
     assert phone.get("/review/account/password").status_code == 302
-    assert sign_in(phone, "rita@state.example.gov", PASSWORD).status_code == 401
-    assert sign_in(phone, "rita@state.example.gov", "a much better passphrase").status_code == 302
+    assert auth.sign_in("rita@state.example.gov", PASSWORD, client=phone).status_code == 401
+    assert (
+        auth.sign_in("rita@state.example.gov", "a much better passphrase", client=phone).status_code
+        == 302
+    )
     assert "password_changed" in audit_actions(app)
 
 
@@ -268,9 +250,9 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app):
         (PASSWORD, PASSWORD, None, "differs from your current one"),
     ],
 )
-def test_password_change_errors(client, app, current, new, confirm, message):
-    make_reviewer(app)
-    sign_in(client, "rita@state.example.gov", PASSWORD)
+def test_password_change_errors(client, app, current, new, confirm, message, auth, make_reviewer):
+    make_reviewer()
+    auth.sign_in("rita@state.example.gov", PASSWORD)
     response = change_password(client, current, new, confirm)
     assert response.status_code == 400
     assert message in response.text
@@ -280,22 +262,40 @@ def test_password_change_errors(client, app, current, new, confirm, message):
         assert accounts.verify_password(db.session.query(Reviewer).one().password_hash, PASSWORD)
 
 
-def test_outdated_hash_is_upgraded_on_sign_in(client, app):
-    reviewer_id = make_reviewer(app)
-    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+def test_production_hashes_are_strong_and_a_cheap_hash_is_upgraded_at_sign_in(
+    app, app_config, auth, make_reviewer
+):
+    from donations_app import create_app
+    from donations_app.config import ProductionConfig
+
+    production = ProductionConfig()
+    strong = {key: getattr(production, key) for key in HASH_SETTINGS}
+    # At least the OWASP floor for argon2id: 19 MiB of memory and two passes.
+    assert strong["PASSWORD_HASH_MEMORY_COST"] >= 19 * 1024
+    assert strong["PASSWORD_HASH_TIME_COST"] >= 2
+    reviewer_id = make_reviewer().id
     with app.app_context():
-        db.session.get(Reviewer, reviewer_id).password_hash = weak
-        db.session.commit()
-    assert sign_in(client, "rita@state.example.gov", PASSWORD).status_code == 302
-    with app.app_context():
+        cheap = db.session.get(Reviewer, reviewer_id).password_hash
+    assert extract_parameters(cheap).memory_cost < strong["PASSWORD_HASH_MEMORY_COST"]
+
+    strong_app = create_app({**app_config, **strong})
+    client = strong_app.test_client()
+    assert auth.sign_in("rita@state.example.gov", PASSWORD, client=client).status_code == 302
+    with strong_app.app_context():
         stored = db.session.get(Reviewer, reviewer_id).password_hash
-    assert stored != weak
-    assert not accounts.needs_rehash(stored)
+        assert not accounts.needs_rehash(stored)
+        assert accounts.verify_password(stored, PASSWORD)
+    upgraded = extract_parameters(stored)
+    assert (upgraded.time_cost, upgraded.memory_cost, upgraded.parallelism) == (
+        strong["PASSWORD_HASH_TIME_COST"],
+        strong["PASSWORD_HASH_MEMORY_COST"],
+        strong["PASSWORD_HASH_PARALLELISM"],
+    )
 
 
-def test_session_cookie_is_httponly_and_not_remembered(client, app):
-    make_reviewer(app)
-    response = sign_in(client, "rita@state.example.gov", PASSWORD)
+def test_session_cookie_is_httponly_and_not_remembered(client, app, auth, make_reviewer):
+    make_reviewer()
+    response = auth.sign_in("rita@state.example.gov", PASSWORD)
     cookies = response.headers.getlist("Set-Cookie")
     assert any(c.startswith("session=") and "HttpOnly" in c for c in cookies)
     assert not any(c.startswith("remember_token=") for c in cookies)
@@ -309,6 +309,7 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     app = create_app(
         {
             "APP_ENV": "production",
+            "PUBLIC_BASE_URL": "https://donations.example.gov",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}",
             "INSTANCE_PATH": str(tmp_path),
         }
@@ -318,34 +319,35 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
 
 
-def test_nav_shows_sign_in_link_when_signed_out_and_sign_out_when_signed_in(client, app):
-    make_reviewer(app)
+def test_nav_shows_sign_in_link_when_signed_out_and_sign_out_when_signed_in(
+    client, app, auth, make_reviewer
+):
+    make_reviewer()
     assert "INL staff sign in" in client.get("/accessibility").text
-    sign_in(client, "rita@state.example.gov", PASSWORD)
+    auth.sign_in("rita@state.example.gov", PASSWORD)
     page = client.get("/accessibility").text
     assert "INL staff sign in" not in page
     assert "Change password" in page and 'action="/review/sign-out"' in page
     assert "Audit log" not in page and "Accounts</a>" not in page
 
 
-def test_a_copied_session_cookie_is_worthless_after_sign_out(app):
-    make_reviewer(app)
+def test_a_copied_session_cookie_is_worthless_after_sign_out(app, auth, make_reviewer):
+    make_reviewer()
     browser, thief = app.test_client(), app.test_client()
-    sign_in(browser, "rita@state.example.gov", PASSWORD)
+    auth.sign_in("rita@state.example.gov", PASSWORD, client=browser)
     thief.set_cookie("session", browser.get_cookie("session").value)
     assert thief.get("/review/account/password").status_code == 200
-    page = browser.get("/review/account/password")
-    browser.post("/review/sign-out", data={"csrf_token": csrf_from(page.text)})
+    auth.sign_out(client=browser)
     assert thief.get("/review/account/password").status_code == 302
 
 
 def test_a_session_ends_after_its_lifetime_even_if_the_browser_keeps_the_cookie(
-    client, app, monkeypatch
+    client, app, monkeypatch, auth, make_reviewer
 ):
     from itsdangerous import TimestampSigner
 
-    make_reviewer(app)
-    sign_in(client, "rita@state.example.gov", PASSWORD)
+    make_reviewer()
+    auth.sign_in("rita@state.example.gov", PASSWORD)
     assert client.get("/review/").status_code == 200
     lifetime = int(app.permanent_session_lifetime.total_seconds())
     signed_at = TimestampSigner.get_timestamp

@@ -8,6 +8,7 @@ may use it and add it to the table.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,11 +16,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from donations_app import create_app
-from donations_app.extensions import db, login_manager
+from donations_app.extensions import db
 from donations_app.models import Item, Offer, Queue, Reviewer
-from donations_app.services.accounts import new_session_token
 from donations_app.services.references import allocate_reference
 from donations_app.services.rules import active_ruleset
+from tests.conftest import AuthActions
 
 # Access levels: who gets through.
 PUBLIC = "public"  # everyone, signed in or not
@@ -49,7 +50,7 @@ EXPECTED: dict[str, str] = {
     "intake.status": SECRET_LINK,
     "intake.answer_info_request": SECRET_LINK,
     "intake.withdraw": SECRET_LINK,
-    # the API authenticates nothing: it is public by design (SPEC section 5)
+    # the API authenticates nothing: it is public by design (docs/api.md)
     "api.create_check": PUBLIC,
     "api.create_offer": PUBLIC,
     "api.openapi": PUBLIC,
@@ -141,39 +142,24 @@ def create_offer(queue_slug: str = "legal", status: str = "queued") -> Offer:
     return offer
 
 
-def _reviewer(email: str, role: str, queues: list[Queue]) -> Reviewer:
-    reviewer = Reviewer(
-        email=email,
-        name=email.split("@")[0].title(),
-        # Never verified here: these clients are signed in through their session.
-        password_hash="not-a-real-hash",
-        role=role,
-        active=True,
-        failed_logins=0,
-        session_token=new_session_token(),
-        queues=queues,
-    )
-    db.session.add(reviewer)
-    return reviewer
-
-
 @pytest.fixture
-def world(app: Flask) -> dict:
+def world(app: Flask, make_reviewer: Callable[..., Reviewer]) -> dict:
     """Reviewers of each role, an account to administer, an offer, a draft and their links."""
     from donations_app.services import drafts
     from donations_app.services.offers import status_token
 
+    with app.app_context():
+        slugs = [queue.slug for queue in db.session.query(Queue)]
+    people = {role: make_reviewer(role=role, queues=slugs) for role in RANK}
+    target = make_reviewer("target@state.example.gov")
     with app.test_request_context():
-        queues = db.session.query(Queue).all()
-        people = {role: _reviewer(f"{role}@state.example.gov", role, queues) for role in RANK}
-        target = _reviewer("target@state.example.gov", "reviewer", [])
         offer = create_offer()
         db.session.commit()
         draft = drafts.store_answers({"agency": {"name": "Springfield Police Department"}})
         draft.email = "pat@springfield.example.gov"
         db.session.commit()
         return {
-            "ids": {role: reviewer.id for role, reviewer in people.items()},
+            "people": people,
             "args": {
                 "reference": offer.reference,
                 "reviewer_id": target.id,
@@ -184,18 +170,6 @@ def world(app: Flask) -> dict:
                 "status": status_token(offer),
             },
         }
-
-
-def signed_in_client(app: Flask, reviewer_id: int) -> FlaskClient:
-    """A client whose session is that of the reviewer (as after signing in)."""
-    client = app.test_client()
-    with app.app_context():
-        user_id = db.session.get(Reviewer, reviewer_id).get_id()
-    with app.test_request_context(environ_base=dict(client.environ_base)):
-        identifier = login_manager._session_identifier_generator()
-    with client.session_transaction() as session:
-        session.update({"_user_id": user_id, "_fresh": True, "_id": identifier})
-    return client
 
 
 def url_for_kind(app: Flask, rule, world: dict, kind: str) -> str:
@@ -213,10 +187,10 @@ def url_for_kind(app: Flask, rule, world: dict, kind: str) -> str:
         return app.url_map.bind("localhost").build(rule.endpoint, values)
 
 
-def client_for(app: Flask, world: dict, kind: str) -> FlaskClient:
-    if kind in RANK:
-        return signed_in_client(app, world["ids"][kind])
+def client_for(app: Flask, auth: AuthActions, world: dict, kind: str) -> FlaskClient:
     client = app.test_client()
+    if kind in RANK:
+        return auth.sign_in_as(world["people"][kind], client)
     if kind == "donor":
         # A donor-link holder has opened the private status link in this browser.
         client.get(f"/status/{world['tokens']['status']}")
@@ -275,14 +249,14 @@ def test_no_stale_expectations():
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_access(app, world, endpoint):
+def test_access(app, auth, world, endpoint):
     assert endpoint in EXPECTED, f"{endpoint}: add its access level to EXPECTED"
     level = EXPECTED[endpoint]
     failures = []
     for rule in app.url_map.iter_rules(endpoint):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             for kind in KINDS:
-                client = client_for(app, world, kind)
+                client = client_for(app, auth, world, kind)
                 url = url_for_kind(app, rule, world, kind)
                 response = client.open(url, method=method)
                 got, want = observed(response), expected(level, kind)

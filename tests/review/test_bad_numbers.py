@@ -18,16 +18,14 @@ import sqlalchemy as sa
 from donations_app.extensions import db
 from donations_app.models import AuditEvent, Reviewer
 from donations_app.services import accounts
+from tests.conftest import PASSWORD
 from tests.review import listing_builders
 from tests.review.triage_support import (
-    PASSWORD,
     actions,
     item_ids,
     load_offer,
-    make_reviewer,
     open_offer,
     post_action,
-    sign_in,
 )
 
 SUPERSCRIPT = "\u00b2"  # "²": isdigit() is True, int() raises
@@ -37,16 +35,16 @@ NOT_NUMBER_IDS = ["superscript", "5000-digits", "arabic-indic", "negative", "fra
 
 
 @pytest.fixture
-def ada(app):
-    return make_reviewer(app, "ada@state.example.gov", role="admin", name="Ada Admin")
+def ada(make_reviewer):
+    return make_reviewer(role="admin", name="Ada Admin")
 
 
 # The offer page's forms ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("version", NOT_NUMBERS, ids=NOT_NUMBER_IDS)
-def test_a_garbled_offer_version_is_bad_input(app, client, reference, rita, version):
-    sign_in(app, client, rita)
+def test_a_garbled_offer_version_is_bad_input(app, client, reference, rita, version, auth):
+    auth.sign_in_as(rita)
     response = post_action(client, reference, "claim", {"offer_version": version})
     assert response.status_code == 400
     assert "missing the version of the offer you saw" in response.text
@@ -54,8 +52,8 @@ def test_a_garbled_offer_version_is_bad_input(app, client, reference, rita, vers
 
 
 @pytest.mark.parametrize("assignee", NOT_NUMBERS, ids=NOT_NUMBER_IDS)
-def test_a_garbled_assignee_is_a_field_error(app, client, reference, lena, rita, assignee):
-    sign_in(app, client, lena)
+def test_a_garbled_assignee_is_a_field_error(app, client, reference, lena, rita, assignee, auth):
+    auth.sign_in_as(lena)
     response = post_action(client, reference, "assign", {"assignee": assignee})
     assert response.status_code == 400
     assert 'href="#assignee"' in response.text
@@ -63,8 +61,8 @@ def test_a_garbled_assignee_is_a_field_error(app, client, reference, lena, rita,
     assert "assigned" not in actions(app, reference)
 
 
-def test_an_assignee_id_beyond_any_account_is_a_field_error(app, client, reference, lena):
-    sign_in(app, client, lena)
+def test_an_assignee_id_beyond_any_account_is_a_field_error(app, client, reference, lena, auth):
+    auth.sign_in_as(lena)
     response = post_action(client, reference, "assign", {"assignee": "999999999"})
     assert response.status_code == 400
     assert 'href="#assignee"' in response.text
@@ -72,8 +70,8 @@ def test_an_assignee_id_beyond_any_account_is_a_field_error(app, client, referen
 
 
 @pytest.mark.parametrize("version", [SUPERSCRIPT, HUGE], ids=["superscript", "5000-digits"])
-def test_a_garbled_item_version_is_bad_input(app, client, reference, rita, version):
-    sign_in(app, client, rita)
+def test_a_garbled_item_version_is_bad_input(app, client, reference, rita, version, auth):
+    auth.sign_in_as(rita)
     assert post_action(client, reference, "claim").status_code == 302
     vest = item_ids(app, reference)[0]
     state = open_offer(client, reference)
@@ -93,12 +91,12 @@ def test_a_garbled_item_version_is_bad_input(app, client, reference, rita, versi
 
 
 @pytest.fixture
-def listing(app, client):
+def listing(app, client, auth):
     """Two offers and a signed-in reviewer on the offer list."""
     with app.app_context():
         listing_builders.make_offer("UA-2026-000001")
         listing_builders.make_offer("UA-2026-000002")
-        listing_builders.sign_in_as(client, listing_builders.make_reviewer())
+    auth.as_role("reviewer")
     return client
 
 
@@ -143,8 +141,8 @@ def test_the_deepest_page_and_the_widest_dates_still_list(listing):
 
 
 @pytest.mark.parametrize("weeks", [SUPERSCRIPT, HUGE, "\u0661\u0662"], ids=NOT_NUMBER_IDS[:3])
-def test_a_garbled_report_period_shows_twelve_weeks(app, client, lena, weeks):
-    sign_in(app, client, lena)
+def test_a_garbled_report_period_shows_twelve_weeks(app, client, lena, weeks, auth):
+    auth.sign_in_as(lena)
     response = client.get(f"/review/reports?weeks={weeks}")
     assert response.status_code == 200
     assert "The period must be 4, 12, 26 or 52 weeks; the last 12 weeks are shown." in response.text
@@ -163,16 +161,16 @@ def add_events(app, count):
 
 
 @pytest.mark.parametrize("page", [SUPERSCRIPT, HUGE, "0", "1000001"])
-def test_a_garbled_audit_page_shows_the_first_page(app, client, ada, page):
+def test_a_garbled_audit_page_shows_the_first_page(app, client, ada, page, auth):
     add_events(app, 60)
-    sign_in(app, client, ada)
+    auth.sign_in_as(ada)
     response = client.get(f"/review/admin/audit?page={page}")
     assert response.status_code == 200
     assert "Next page" in response.text and "Previous page" not in response.text
 
 
-def test_audit_pages_go_as_deep_as_offer_list_pages(app, client, ada):
-    sign_in(app, client, ada)
+def test_audit_pages_go_as_deep_as_offer_list_pages(app, client, ada, auth):
+    auth.sign_in_as(ada)
     response = client.get("/review/admin/audit?page=1000000")
     assert response.status_code == 200
     assert "Previous page" in response.text
@@ -181,8 +179,8 @@ def test_audit_pages_go_as_deep_as_offer_list_pages(app, client, ada):
 
 @pytest.mark.parametrize("field", ["date_from", "date_to"])
 @pytest.mark.parametrize("day", ["9999-12-31", "2101-01-01", "1999-12-31"])
-def test_an_audit_date_out_of_range_is_a_field_error(app, client, ada, field, day):
-    sign_in(app, client, ada)
+def test_an_audit_date_out_of_range_is_a_field_error(app, client, ada, field, day, auth):
+    auth.sign_in_as(ada)
     response = client.get(f"/review/admin/audit?{field}={day}")
     assert response.status_code == 400
     assert "<title>Error: " in response.text
@@ -190,9 +188,9 @@ def test_an_audit_date_out_of_range_is_a_field_error(app, client, ada, field, da
     assert "Enter a date from 2000-01-01 to 2100-12-31, for example, 2026-01-31." in response.text
 
 
-def test_the_audit_log_filters_up_to_the_last_day_of_2100(app, client, ada):
+def test_the_audit_log_filters_up_to_the_last_day_of_2100(app, client, ada, auth):
     add_events(app, 1)
-    sign_in(app, client, ada)
+    auth.sign_in_as(ada)
     response = client.get("/review/admin/audit?action=bulk_event&date_to=2100-12-31")
     assert response.status_code == 200
     assert "bulk_event</td>" in response.text
@@ -202,17 +200,19 @@ def test_the_audit_log_filters_up_to_the_last_day_of_2100(app, client, ada):
     "suffix", ["", "/role", "/queues", "/deactivate", "/reactivate", "/unlock", "/password"]
 )
 @pytest.mark.parametrize("number", ["99999999999999999999999", "2147483648", HUGE])
-def test_an_account_number_too_large_for_the_database_is_404(app, client, ada, number, suffix):
-    sign_in(app, client, ada)
+def test_an_account_number_too_large_for_the_database_is_404(
+    app, client, ada, number, suffix, auth
+):
+    auth.sign_in_as(ada)
     url = f"/review/admin/accounts/{number}{suffix}"
     response = client.get(url) if not suffix else client.post(url)
     assert response.status_code == 404
 
 
-def test_the_largest_account_number_is_an_ordinary_404(app, client, ada):
-    sign_in(app, client, ada)
+def test_the_largest_account_number_is_an_ordinary_404(app, client, ada, auth):
+    auth.sign_in_as(ada)
     assert client.get("/review/admin/accounts/2147483647").status_code == 404
-    assert client.get(f"/review/admin/accounts/{ada}").status_code == 200
+    assert client.get(f"/review/admin/accounts/{ada.id}").status_code == 200
 
 
 # Sign-in lockout under parallel wrong passwords ---------------------------------------------------
@@ -246,7 +246,7 @@ def test_parallel_wrong_passwords_all_count_and_lock_once(app, rita, monkeypatch
         thread.join(timeout=60)
     assert failures == []
     with app.app_context():
-        reviewer = db.session.get(Reviewer, rita)
+        reviewer = db.session.get(Reviewer, rita.id)
         assert reviewer.failed_logins == attempts
         assert accounts.is_locked(reviewer)
         counted = db.session.scalars(
@@ -260,7 +260,7 @@ def test_parallel_wrong_passwords_all_count_and_lock_once(app, rita, monkeypatch
 
 def test_a_wrong_password_after_a_lapsed_lockout_starts_a_new_count(app, rita):
     with app.app_context():
-        reviewer = db.session.get(Reviewer, rita)
+        reviewer = db.session.get(Reviewer, rita.id)
         reviewer.failed_logins = accounts.MAX_FAILED_LOGINS
         reviewer.locked_until = accounts.utcnow() - dt.timedelta(seconds=1)
         db.session.commit()
@@ -268,7 +268,7 @@ def test_a_wrong_password_after_a_lapsed_lockout_starts_a_new_count(app, rita):
         assert accounts.authenticate("rita@state.example.gov", "wrong password!") is None
         db.session.commit()
     with app.app_context():
-        reviewer = db.session.get(Reviewer, rita)
+        reviewer = db.session.get(Reviewer, rita.id)
         assert (reviewer.failed_logins, reviewer.locked_until) == (1, None)
         assert db.session.query(AuditEvent).filter_by(action="account_locked").count() == 0
         assert accounts.authenticate("rita@state.example.gov", PASSWORD) is not None

@@ -19,18 +19,16 @@ from tests.review.triage_support import (
     decision_fields,
     item_ids,
     load_offer,
-    make_reviewer,
     open_offer,
     outbox,
     post_action,
-    sign_in,
 )
 
 
 @pytest.fixture
-def claimed(app, client, reference, rita):
+def claimed(app, client, reference, rita, auth):
     """The offer claimed by Rita, with Rita's client signed in."""
-    sign_in(app, client, rita)
+    auth.sign_in_as(rita)
     assert post_action(client, reference, "claim").status_code == 302
     return reference
 
@@ -136,8 +134,8 @@ def test_saving_with_no_decision_chosen_is_bad_input(app, client, claimed):
     assert "Choose approve or decline for at least one item." in response.text
 
 
-def test_deciding_needs_the_offer_claimed_first(app, client, reference, rita):
-    sign_in(app, client, rita)
+def test_deciding_needs_the_offer_claimed_first(app, client, reference, rita, auth):
+    auth.sign_in_as(rita)
     vest, _handcuff, _rifle = item_ids(app, reference)
     state = open_offer(client, reference)
     assert "Claim the offer to decide its items." in client.get(f"/review/offers/{reference}").text
@@ -148,9 +146,9 @@ def test_deciding_needs_the_offer_claimed_first(app, client, reference, rita):
     assert load_offer(app, reference).items[0].decision is None
 
 
-def test_only_the_assignee_or_a_lead_may_decide(app, client, claimed, lena):
+def test_only_the_assignee_or_a_lead_may_decide(app, client, claimed, lena, auth, make_reviewer):
     vest, handcuff, _rifle = item_ids(app, claimed)
-    omar = sign_in(app, app.test_client(), make_reviewer(app, "omar@state.example.gov"))
+    omar = auth.sign_in_as(make_reviewer("omar@state.example.gov"), app.test_client())
     state = open_offer(omar, claimed)
     assert state["items"] == {}  # Omar's page shows no decision form
     state["offer_version"] = str(load_offer(app, claimed).version)
@@ -160,15 +158,17 @@ def test_only_the_assignee_or_a_lead_may_decide(app, client, claimed, lena):
     assert "Only the assigned reviewer (Rita Reviewer" in response.text
     assert load_offer(app, claimed).items[0].decision is None
     # A lead may decide an offer someone else claimed.
-    lead = sign_in(app, app.test_client(), lena)
+    lead = auth.sign_in_as(lena, app.test_client())
     response = decide(lead, claimed, {handcuff: ("approved", "")})
     assert response.status_code == 302
     assert load_offer(app, claimed).items[1].decision == "approved"
 
 
-def test_second_reviewer_with_a_stale_page_is_told_and_both_are_audited(app, client, claimed, lena):
+def test_second_reviewer_with_a_stale_page_is_told_and_both_are_audited(
+    app, client, claimed, lena, auth
+):
     vest, _handcuff, _rifle = item_ids(app, claimed)
-    lead = sign_in(app, app.test_client(), lena)
+    lead = auth.sign_in_as(lena, app.test_client())
     rita_saw = open_offer(client, claimed)
     lena_saw = open_offer(lead, claimed)
     assert decide(lead, claimed, {vest: ("approved", "")}, state=lena_saw).status_code == 302
@@ -248,7 +248,7 @@ def test_two_threads_racing_on_one_item_one_wins_one_is_told(app, claimed, rita,
             target=_decide_in_thread,
             args=(app, actor, claimed, decision, versions, barrier, outcomes),
         )
-        for actor, decision in ((rita, "declined"), (lena, "approved"))
+        for actor, decision in ((rita.id, "declined"), (lena.id, "approved"))
     ]
     racing.update(threads)
     event.listen(Session, "before_flush", wait_for_the_other)
@@ -264,7 +264,7 @@ def test_two_threads_racing_on_one_item_one_wins_one_is_told(app, claimed, rita,
     winner = next(actor for actor, o in outcomes.items() if o == "saved")
     loser = next(actor for actor, o in outcomes.items() if o != "saved")
     offer = load_offer(app, claimed)
-    assert offer.items[0].decision == ("declined" if winner == rita else "approved")
+    assert offer.items[0].decision == ("declined" if winner == rita.id else "approved")
     assert offer.items[0].decided_by_id == winner
     assert any("Item 1" in change for change in outcomes[loser].changes)
     with app.app_context():

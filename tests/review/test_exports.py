@@ -16,10 +16,8 @@ from tests.review.triage_support import (
     handcuffs,
     item_ids,
     make_offer,
-    make_reviewer,
     open_offer,
     post_action,
-    sign_in,
 )
 
 
@@ -36,8 +34,8 @@ def decide_offer(client, app, reference, decisions):
 
 
 @pytest.fixture
-def reviewer_client(app, client):
-    return sign_in(app, client, make_reviewer(app, "rita@state.example.gov", name="Rita Reviewer"))
+def reviewer_client(auth, rita):
+    return auth.sign_in_as(rita)
 
 
 @pytest.fixture

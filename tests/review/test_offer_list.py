@@ -10,7 +10,7 @@ import re
 import pytest
 
 from donations_app.extensions import db
-from tests.review.listing_builders import make_offer, make_reviewer, reevaluate, sign_in_as
+from tests.review.listing_builders import make_offer, reevaluate
 
 D = dt.datetime
 
@@ -20,7 +20,7 @@ def utc(*args: int) -> dt.datetime:
 
 
 @pytest.fixture
-def offers(app, client):
+def offers(app, client, auth, make_reviewer):
     """Five known offers and a signed-in reviewer."""
     with app.app_context():
         reviewer = make_reviewer()
@@ -82,7 +82,7 @@ def offers(app, client):
             items=[("radio", "Motorola APX radios")],
             rules=["DATA-SANITIZE"],
         )
-        sign_in_as(client, reviewer)
+        auth.sign_in_as(reviewer)
     return client
 
 

@@ -7,15 +7,13 @@ from donations_app.models import Offer
 from tests.review.triage_support import (
     armor,
     make_offer,
-    make_reviewer,
     open_offer,
     post_action,
-    sign_in,
 )
 
 
-def test_page_shows_agency_contact_items_and_findings(app, client, reference, rita):
-    sign_in(app, client, rita)
+def test_page_shows_agency_contact_items_and_findings(app, client, reference, rita, auth):
+    auth.sign_in_as(rita)
     page = client.get(f"/review/offers/{reference}").text
     assert f"Offer {reference}" in page
     for text in (
@@ -40,8 +38,8 @@ def test_page_shows_agency_contact_items_and_findings(app, client, reference, ri
         assert text in page, text
 
 
-def test_page_shows_the_finding_texts_and_the_values_read(app, client, reference, rita):
-    sign_in(app, client, rita)
+def test_page_shows_the_finding_texts_and_the_values_read(app, client, reference, rita, auth):
+    auth.sign_in_as(rita)
     page = client.get(f"/review/offers/{reference}").text
     with app.app_context():
         offer = db.session.query(Offer).filter_by(reference=reference).one()
@@ -55,9 +53,9 @@ def test_page_shows_the_finding_texts_and_the_values_read(app, client, reference
     assert "<dt>Protection level</dt><dd>IIIA</dd>" in page.replace("\n", "")
 
 
-def test_page_shows_the_latest_evaluation_only(app, client, rita):
+def test_page_shows_the_latest_evaluation_only(app, client, rita, auth):
     reference = make_offer(app, [armor()])
-    sign_in(app, client, rita)
+    auth.sign_in_as(rita)
     with app.app_context():
         from donations_app.models import Evaluation, Finding
 
@@ -88,8 +86,8 @@ def test_page_shows_the_latest_evaluation_only(app, client, rita):
     assert "EXPORT-ARMOR-EAR" not in page
 
 
-def test_timeline_lists_every_event_including_internal_ones(app, client, reference, rita):
-    sign_in(app, client, rita)
+def test_timeline_lists_every_event_including_internal_ones(app, client, reference, rita, auth):
+    auth.sign_in_as(rita)
     post_action(client, reference, "notes", {"note_body": "Internal only"})
     post_action(client, reference, "claim")
     page = client.get(f"/review/offers/{reference}").text
@@ -100,9 +98,11 @@ def test_timeline_lists_every_event_including_internal_ones(app, client, referen
     assert "Rita Reviewer (rita@state.example.gov)" in page  # assignee
 
 
-def test_every_action_form_carries_csrf_and_the_offer_version(app, client, reference, rita):
-    lead = make_reviewer(app, "lena@state.example.gov", role="lead")
-    sign_in(app, client, lead)
+def test_every_action_form_carries_csrf_and_the_offer_version(
+    app, client, reference, rita, auth, make_reviewer
+):
+    lead = make_reviewer("lena@state.example.gov", role="lead")
+    auth.sign_in_as(lead)
     post_action(client, reference, "claim")
     page = client.get(f"/review/offers/{reference}").text
     forms = page.split("<form")[1:]
@@ -116,9 +116,9 @@ def test_every_action_form_carries_csrf_and_the_offer_version(app, client, refer
     assert len(state["items"]) == 2  # the two reviewable items carry their versions
 
 
-def test_page_escapes_what_donors_typed(app, client, rita):
+def test_page_escapes_what_donors_typed(app, client, rita, auth):
     reference = make_offer(app, [armor(description="<script>alert(1)</script>")])
-    sign_in(app, client, rita)
+    auth.sign_in_as(rita)
     page = client.get(f"/review/offers/{reference}").text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

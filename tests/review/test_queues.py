@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from donations_app.models import utcnow
-from tests.review.listing_builders import make_offer, make_reviewer, sign_in_as
+from tests.review.listing_builders import make_offer
 
 
 def queue_row(html: str, name: str) -> str:
@@ -21,7 +21,9 @@ def cells(row: str) -> list[str]:
     return [re.sub(r"<[^>]+>", "", cell).strip() for cell in found]
 
 
-def test_each_queue_shows_counts_by_status_and_the_oldest_unclaimed_offer(app, client):
+def test_each_queue_shows_counts_by_status_and_the_oldest_unclaimed_offer(
+    app, client, auth, make_reviewer
+):
     now = utcnow()
     with app.app_context():
         reviewer = make_reviewer()
@@ -57,7 +59,7 @@ def test_each_queue_shows_counts_by_status_and_the_oldest_unclaimed_offer(app, c
         make_offer(
             "UA-2026-000007", queue="legal", status="needs_info", submitted_at=now - 5 * hours(1)
         )
-        sign_in_as(client, reviewer)
+        auth.sign_in_as(reviewer)
     html = client.get("/review/").text
     # statuses: queued, in review, needs info, approved, partially approved, declined, withdrawn
     sbgs = queue_row(html, "SBGS desk")
@@ -76,10 +78,8 @@ def hours(count: int) -> dt.timedelta:
     return dt.timedelta(hours=count)
 
 
-def test_my_queues_come_first_for_members(app, client):
-    with app.app_context():
-        reviewer = make_reviewer(queues=("npu-desk", "legal"))
-        sign_in_as(client, reviewer)
+def test_my_queues_come_first_for_members(client, auth):
+    auth.as_role(queues=("npu-desk", "legal"))
     html = client.get("/review/").text
     assert html.index("<h2>My queues</h2>") < html.index("<h2>Other queues</h2>")
     mine = html[html.index("<h2>My queues</h2>") : html.index("<h2>Other queues</h2>")]
@@ -94,9 +94,8 @@ def test_my_queues_come_first_for_members(app, client):
     ]
 
 
-def test_a_reviewer_in_no_queue_sees_all_queues(app, client):
-    with app.app_context():
-        sign_in_as(client, make_reviewer())
+def test_a_reviewer_in_no_queue_sees_all_queues(client, auth):
+    auth.as_role(queues=())
     html = client.get("/review/").text
     assert "My queues" not in html
     assert "<h2>All queues</h2>" in html

@@ -9,7 +9,7 @@ import pytest
 
 from donations_app.models import utcnow
 from donations_app.services import reporting
-from tests.review.listing_builders import make_offer, make_reviewer, sign_in_as
+from tests.review.listing_builders import make_offer
 
 NOW = dt.datetime(2026, 3, 18, 12, 0, tzinfo=dt.UTC)  # Wednesday; weeks start 02-23 .. 03-16
 W1, W2, W3, W4 = (
@@ -158,7 +158,7 @@ def test_queue_backlog_over_time(known):
     assert sum(backlog[W4].values()) == 2
 
 
-def test_reports_page_for_leads_has_charts_with_data_tables(app, client):
+def test_reports_page_for_leads_has_charts_with_data_tables(app, client, auth, make_reviewer):
     now = utcnow()
     with app.app_context():
         lead = make_reviewer("lena@state.example.gov", role="lead")
@@ -174,7 +174,7 @@ def test_reports_page_for_leads_has_charts_with_data_tables(app, client):
         make_offer(
             "UA-2026-000002", submitted_at=now - dt.timedelta(hours=1), items=[("drone", "Drones")]
         )
-        sign_in_as(client, lead)
+        auth.sign_in_as(lead)
     response = client.get("/review/reports")
     assert response.status_code == 200
     html = response.text
@@ -193,7 +193,7 @@ def test_reports_page_for_leads_has_charts_with_data_tables(app, client):
         assert caption in html
     assert "<strong>100.0%</strong> had items approved" in html
     assert "<strong>1.0 days</strong> over 1 decided offers" in html
-    assert re.search(r'<th scope="row">drone</th><td class="text-right">1</td>', html)
+    assert '<th scope="row">Drones (unmanned aircraft)</th><td class="text-right">1</td>' in html
     assert ' style="' not in html and "<script>" not in html
     assert (
         len(re.findall(r"<tr><th scope=\"row\"><time", client.get("/review/reports?weeks=26").text))
@@ -204,7 +204,6 @@ def test_reports_page_for_leads_has_charts_with_data_tables(app, client):
     assert "The period must be 4, 12, 26 or 52 weeks" in bad.text
 
 
-def test_reports_are_for_leads_only(app, client):
-    with app.app_context():
-        sign_in_as(client, make_reviewer())
+def test_reports_are_for_leads_only(client, auth):
+    auth.as_role()
     assert client.get("/review/reports").status_code == 403

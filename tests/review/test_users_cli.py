@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from donations_app.extensions import db
-from donations_app.models import AuditEvent, Reviewer
-from tests.review.test_auth import make_reviewer, sign_in
+from donations_app.models import Reviewer
+from tests.conftest import audit_actions
 
 
 def reviewer(app, email):
@@ -16,12 +16,7 @@ def reviewer(app, email):
         return found.role, found.active, sorted(q.slug for q in found.queues)
 
 
-def actions(app):
-    with app.app_context():
-        return [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.id)]
-
-
-def test_create_prints_a_one_time_password_that_works(app, runner):
+def test_create_prints_a_one_time_password_that_works(app, runner, auth):
     result = runner.invoke(
         args=[
             "users", "create", "Kim@State.Example.gov", "--name", "Kim Lead",
@@ -31,22 +26,23 @@ def test_create_prints_a_one_time_password_that_works(app, runner):
     assert result.exit_code == 0, result.output
     password = re.search(r"One-time password \(shown once\): (\S+)", result.output).group(1)
     assert reviewer(app, "kim@state.example.gov") == ("lead", True, ["legal", "logistics"])
-    assert sign_in(app.test_client(), "kim@state.example.gov", password).status_code == 302
-    assert "account_created" in actions(app)
+    assert (
+        auth.sign_in("kim@state.example.gov", password, client=app.test_client()).status_code == 302
+    )
+    assert "account_created" in audit_actions(app)
 
 
-def test_create_with_password_from_stdin(app, runner):
+def test_create_with_password_from_stdin(app, runner, auth):
     result = runner.invoke(
         args=["users", "create", "kim@state.example.gov", "--name", "Kim", "--password-stdin"],
         input="a long enough password\n",
     )
     assert result.exit_code == 0, result.output
     assert "password" not in result.output.lower().replace("--password", "")
-    client = app.test_client()
-    assert sign_in(client, "kim@state.example.gov", "a long enough password").status_code == 302
+    assert auth.sign_in("kim@state.example.gov", "a long enough password").status_code == 302
 
 
-def test_create_refuses_short_password_duplicates_and_unknown_queues(app, runner):
+def test_create_refuses_short_password_duplicates_and_unknown_queues(app, runner, make_reviewer):
     short = runner.invoke(
         args=["users", "create", "kim@state.example.gov", "--name", "Kim", "--password-stdin"],
         input="short\n",
@@ -56,7 +52,7 @@ def test_create_refuses_short_password_duplicates_and_unknown_queues(app, runner
         args=["users", "create", "kim@state.example.gov", "--name", "Kim", "--queue", "nope"]
     )
     assert queue.exit_code != 0 and "No such queue: nope" in queue.output
-    make_reviewer(app, "kim@state.example.gov")
+    make_reviewer("kim@state.example.gov")
     duplicate = runner.invoke(args=["users", "create", "KIM@state.example.gov", "--name", "K"])
     assert duplicate.exit_code != 0 and "already exists" in duplicate.output
     role = runner.invoke(
@@ -67,8 +63,8 @@ def test_create_refuses_short_password_duplicates_and_unknown_queues(app, runner
         assert db.session.query(Reviewer).count() == 1
 
 
-def test_set_role_deactivate_reactivate_and_list(app, runner):
-    make_reviewer(app, "rita@state.example.gov")
+def test_set_role_deactivate_reactivate_and_list(app, runner, make_reviewer):
+    make_reviewer("rita@state.example.gov")
     assert (
         runner.invoke(args=["users", "set-role", "rita@state.example.gov", "lead"]).exit_code == 0
     )
@@ -82,7 +78,7 @@ def test_set_role_deactivate_reactivate_and_list(app, runner):
     assert "rita@state.example.gov\tlead\tdeactivated\tlegal" in listing
     assert runner.invoke(args=["users", "reactivate", "rita@state.example.gov"]).exit_code == 0
     assert reviewer(app, "rita@state.example.gov")[1] is True
-    logged = actions(app)
+    logged = audit_actions(app)
     for action in ("role_changed", "queues_changed", "account_deactivated", "account_reactivated"):
         assert action in logged
 
@@ -93,8 +89,8 @@ def test_unknown_account_is_an_error(runner):
     assert "No account for ghost@state.example.gov." in result.output
 
 
-def test_last_active_admin_cannot_be_demoted_or_deactivated(app, runner):
-    make_reviewer(app, "ada@state.example.gov", role="admin")
+def test_last_active_admin_cannot_be_demoted_or_deactivated(app, runner, make_reviewer):
+    make_reviewer("ada@state.example.gov", role="admin")
     demote = runner.invoke(args=["users", "set-role", "ada@state.example.gov", "reviewer"])
     assert demote.exit_code != 0 and "last active admin" in demote.output
     deactivate = runner.invoke(args=["users", "deactivate", "ada@state.example.gov"])
@@ -102,11 +98,10 @@ def test_last_active_admin_cannot_be_demoted_or_deactivated(app, runner):
     assert reviewer(app, "ada@state.example.gov")[:2] == ("admin", True)
 
 
-def test_unlock(app, runner):
-    make_reviewer(app, "rita@state.example.gov")
-    client = app.test_client()
+def test_unlock(app, runner, auth, make_reviewer):
+    make_reviewer("rita@state.example.gov")
     for _ in range(5):
-        sign_in(client, "rita@state.example.gov", "wrong password!")
+        auth.sign_in("rita@state.example.gov", "wrong password!")
     assert "\tlocked\t" in runner.invoke(args=["users", "list"]).output
     assert runner.invoke(args=["users", "unlock", "rita@state.example.gov"]).exit_code == 0
     assert "\tactive\t" in runner.invoke(args=["users", "list"]).output

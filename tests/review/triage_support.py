@@ -1,5 +1,5 @@
 """Builders shared by the offer page, triage, decision and export tests: offers submitted through
-services.offers, reviewer accounts, signing a test client in, and posting the page's forms."""
+services.offers, posting the offer page's forms, and reading back what was stored."""
 
 from __future__ import annotations
 
@@ -13,10 +13,7 @@ from flask.testing import FlaskClient
 
 from donations_app.extensions import db
 from donations_app.models import AuditEvent, Offer, OutboxMessage
-from donations_app.services import accounts
 from donations_app.services.offers import submit_offer
-
-PASSWORD = "correct horse battery staple"
 
 
 def armor(**fields: Any) -> dict[str, Any]:
@@ -92,34 +89,6 @@ def make_offer(
     with app.test_request_context():
         offer = submit_offer(offer_data(items, recipient), source="web")
         return offer.reference
-
-
-def make_reviewer(
-    app: Flask, email: str = "rita@state.example.gov", role: str = "reviewer", name: str = ""
-) -> int:
-    """Create a reviewer account and return its id."""
-    with app.app_context():
-        reviewer = accounts.create_reviewer(
-            email, name or email.split("@")[0].title(), PASSWORD, role=role
-        )
-        db.session.commit()
-        return reviewer.id
-
-
-def sign_in(app: Flask, client: FlaskClient, reviewer_id: int) -> FlaskClient:
-    """Sign a test client in as the reviewer through the sign-in page."""
-    from donations_app.models import Reviewer
-
-    with app.app_context():
-        email = db.session.get(Reviewer, reviewer_id).email
-    page = client.get("/review/sign-in")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    response = client.post(
-        "/review/sign-in",
-        data={"csrf_token": token.group(1) if token else "", "email": email, "password": PASSWORD},
-    )
-    assert response.status_code == 302, response.text
-    return client
 
 
 def page_state(html: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from itsdangerous import URLSafeSerializer
 from donations_app.api.schemas import load_offer
 from donations_app.extensions import db
 from donations_app.models import AuditEvent, Draft, Offer, OutboxMessage, Reviewer, utcnow
-from donations_app.services import accounts, triage
+from donations_app.services import triage
 from donations_app.services.offers import (
     DraftAlreadySubmitted,
     InvalidAnswer,
@@ -150,16 +150,20 @@ def test_status_tokens_are_signed(ctx, app):
     assert find_offer_by_token(unknown) is None
 
 
-def asked(offer, question="Which NIJ standard do the vests meet?"):
+@pytest.fixture
+def rita(ctx, make_reviewer):
+    """A reviewer account, loaded in the test's session."""
+    return db.session.get(Reviewer, make_reviewer().id)
+
+
+def asked(offer, reviewer, question="Which NIJ standard do the vests meet?"):
     """A reviewer sends a queued offer back to the donor with a question."""
-    reviewer = accounts.create_reviewer("rita@state.example.gov", "Rita", "a long passphrase 1")
-    db.session.commit()
     triage.request_info(offer, reviewer, question, offer_version=offer.version)
     return offer
 
 
-def test_answering_a_reviewers_question_returns_the_offer_to_its_queue(ctx):
-    offer = asked(submit(item_body(), item_body(category="vehicle", insignia_removed=True)))
+def test_answering_a_reviewers_question_returns_the_offer_to_its_queue(ctx, rita):
+    offer = asked(submit(item_body(), item_body(category="vehicle", insignia_removed=True)), rita)
     assert offer.status == "needs_info" and offer.queue.slug == "logistics"
     [question] = open_questions(offer)
     assert question.reason == "Which NIJ standard do the vests meet?"
@@ -183,8 +187,8 @@ def test_answering_a_reviewers_question_returns_the_offer_to_its_queue(ctx):
     assert open_questions(offer) == []
 
 
-def test_a_question_without_a_queue_goes_to_the_evaluated_queue(ctx):
-    offer = asked(submit(item_body(), item_body(category="vehicle", insignia_removed=True)))
+def test_a_question_without_a_queue_goes_to_the_evaluated_queue(ctx, rita):
+    offer = asked(submit(item_body(), item_body(category="vehicle", insignia_removed=True)), rita)
     offer.queue = None
     db.session.commit()
     respond_to_info_request(offer, {}, "Yes.")
@@ -192,17 +196,17 @@ def test_a_question_without_a_queue_goes_to_the_evaluated_queue(ctx):
     assert len(offer.evaluations) == 1
 
 
-def test_a_reviewers_question_needs_a_clean_answer(ctx):
-    offer = asked(submit(item_body()))
-    for answer in ("   ", "bad\x00byte", "tab\there", "x" * 2001):
+def test_a_reviewers_question_needs_a_clean_answer(ctx, rita):
+    offer = asked(submit(item_body()), rita)
+    for answer in ("   ", "bad\x00byte", "bell\x07", "x" * 2001):
         with pytest.raises(InvalidAnswer):
             respond_to_info_request(offer, {}, answer)
     assert offer.status == "needs_info"
     assert events(offer)[-1].action == "info_requested"
 
 
-def test_only_the_latest_request_is_an_open_question(ctx):
-    offer = asked(submit(item_body()), "First question?")
+def test_only_the_latest_request_is_an_open_question(ctx, rita):
+    offer = asked(submit(item_body()), rita, "First question?")
     respond_to_info_request(offer, {}, "First answer.")
     reviewer = db.session.scalar(sa.select(Reviewer))
     triage.request_info(offer, reviewer, "Second question?", offer_version=offer.version)
@@ -216,7 +220,7 @@ def test_submitting_a_draft_twice_stores_one_offer(ctx):
     first = submit_offer(load_offer(offer_body()), draft_id=draft.id)
     with pytest.raises(DraftAlreadySubmitted) as refused:
         submit_offer(load_offer(offer_body()), draft_id=draft.id)
-    assert refused.value.offer_id == first.id
+    assert refused.value.offer.id == first.id
     assert db.session.scalars(sa.select(Offer.id)).all() == [first.id]
     assert db.session.get(Draft, draft.id).submitted_offer_id == first.id
     assert [m.kind for m in db.session.scalars(sa.select(OutboxMessage))] == ["confirmation"]

@@ -1,6 +1,6 @@
 /*
  * Progressive enhancement of the donor pages. Everything works without this file:
- * - the error summary takes focus when a page shows one;
+ * - a link in the error summary opens and scrolls to its field;
  * - each item line shows only the questions its category asks;
  * - "Add another item" and "Remove" work in place instead of reloading the page;
  * - an item's guideline result appears as it is filled, from POST /api/v1/checks
@@ -10,19 +10,9 @@
   "use strict";
 
   var DEBOUNCE_MS = 500;
-  var LABELS = {
-    reject: "Cannot be accepted",
-    info: "We need more information",
-    review: "Needs a specialist review",
-    accept: "Meets the guidelines"
-  };
-
-  function focusErrorSummary() {
-    var summary = document.querySelector("[data-error-summary]");
-    if (summary) {
-      summary.focus();
-    }
-  }
+  /* The outcome labels come from the page (a JSON block the server writes from the vocabulary). */
+  var labelsBlock = document.getElementById("outcome-labels");
+  var LABELS = labelsBlock ? JSON.parse(labelsBlock.textContent) : {};
 
   /* Links in the error summary: move focus to the field, and keep its label in view. */
   function enhanceErrorLinks() {
@@ -358,7 +348,6 @@
     });
   }
 
-  focusErrorSummary();
   enhanceErrorLinks();
   var offerForm = document.getElementById("offer-form");
   if (offerForm) {

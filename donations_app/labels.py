@@ -1,0 +1,117 @@
+"""The words people read for the service's codes, as Jinja filters and as plain functions.
+
+Categories and the catalog's answer lists (recipient, agency type, condition, how acquired) come
+from the catalog of the active rule set; statuses, outcomes, decisions, roles and evaluation
+triggers from models.vocabulary. An unknown code reads as itself with spaces for underscores:
+a page never fails because a code has no label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from flask import Flask
+
+from donations_app.models.vocabulary import (
+    EVALUATION_TRIGGER_LABELS,
+    ITEM_DECISION_LABELS,
+    ITEM_OUTCOME_LABELS,
+    OFFER_OUTCOME_LABELS,
+    OFFER_STATUS_LABELS,
+    ROLE_LABELS,
+)
+from donations_app.services.rules import active_ruleset
+
+
+def readable(code: object) -> str:
+    """A code without a label, made readable: "in_review" -> "in review"; None -> ""."""
+    return "" if code is None else str(code).replace("_", " ")
+
+
+def _from(labels: Mapping[str, str], code: object) -> str:
+    return labels.get(code, readable(code)) if isinstance(code, str) else readable(code)
+
+
+def category_label(code: object) -> str:
+    """The catalog's label of an item category."""
+    try:
+        return active_ruleset().catalog.category(str(code)).label
+    except KeyError:
+        return readable(code)
+
+
+def catalog_enum_label(enum: str, code: object) -> str:
+    """The catalog's label of a value of one of its answer lists (recipient, condition, ...)."""
+    return _from(dict(active_ruleset().catalog.enums.get(enum, ())), code)
+
+
+def recipient_label(code: object) -> str:
+    """The Ukrainian agency an offer is for."""
+    return catalog_enum_label("recipient", code)
+
+
+def agency_type_label(code: object) -> str:
+    """The kind of agency that offers the items."""
+    return catalog_enum_label("agency_type", code)
+
+
+def condition_label(code: object) -> str:
+    """An item's condition."""
+    return catalog_enum_label("condition", code)
+
+
+def acquired_via_label(code: object) -> str:
+    """How the agency acquired an item."""
+    return catalog_enum_label("acquired_via", code)
+
+
+def status_label(code: object) -> str:
+    """An offer's status, as words inside a sentence ("in review")."""
+    return _from(OFFER_STATUS_LABELS, code)
+
+
+def outcome_label(code: object) -> str:
+    """An item's guideline result, as the donor reads it ("Needs a specialist review")."""
+    return _from(ITEM_OUTCOME_LABELS, code)
+
+
+def offer_outcome_label(code: object) -> str:
+    """An offer's overall guideline result, as words inside a sentence ("needs information")."""
+    return _from(OFFER_OUTCOME_LABELS, code)
+
+
+def decision_label(code: object) -> str:
+    """A reviewer's decision on an item ("approved")."""
+    return _from(ITEM_DECISION_LABELS, code)
+
+
+def role_label(code: object) -> str:
+    """A reviewer account's role ("lead")."""
+    return _from(ROLE_LABELS, code)
+
+
+def trigger_label(code: object) -> str:
+    """Why an offer was evaluated ("submission")."""
+    return _from(EVALUATION_TRIGGER_LABELS, code)
+
+
+FILTERS: dict[str, Callable[[object], str]] = {
+    "category_label": category_label,
+    "recipient_label": recipient_label,
+    "agency_type_label": agency_type_label,
+    "condition_label": condition_label,
+    "acquired_via_label": acquired_via_label,
+    "status_label": status_label,
+    "outcome_label": outcome_label,
+    "offer_outcome_label": offer_outcome_label,
+    "decision_label": decision_label,
+    "role_label": role_label,
+    "trigger_label": trigger_label,
+    "readable": readable,
+}
+
+
+def register_label_filters(app: Flask) -> None:
+    """Make every label a Jinja filter; the outcome labels also a global, for the page's script."""
+    app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals["outcome_labels"] = ITEM_OUTCOME_LABELS

@@ -1,0 +1,77 @@
+"""The one mapping between a stored offer and the offer body of the API.
+
+The API, the web form (which builds the same body) and a donor's corrections all arrive as a
+body; `offer_columns` turns it into the offer's columns. `offer_body` turns a stored offer back
+into a body, for the status page's correction form, re-evaluation and anything that explains a
+stored offer. Item lines map one to one through `Item.FIELDS`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from donations_app.guidelines.engine import jsonable
+from donations_app.models import Item, Offer
+
+# body section -> {body key: offer column}
+SECTIONS: dict[str, dict[str, str]] = {
+    "agency": {
+        "name": "agency_name",
+        "type": "agency_type",
+        "ori": "agency_ori",
+        "state": "agency_state",
+        "city": "agency_city",
+    },
+    "contact": {
+        "name": "contact_name",
+        "title": "contact_title",
+        "email": "contact_email",
+        "phone": "contact_phone",
+    },
+    "pickup": {"zip": "pickup_zip", "available_from": "pickup_available_from"},
+}
+TOP_LEVEL = ("recipient", "authority_confirmed")
+
+
+def offer_columns(body: dict[str, Any]) -> dict[str, Any]:
+    """The offer's columns from a validated body (its items are set by `item_columns`)."""
+    columns: dict[str, Any] = {name: body[name] for name in TOP_LEVEL}
+    for section, keys in SECTIONS.items():
+        values = body.get(section) or {}
+        for key, column in keys.items():
+            columns[column] = values.get(key)
+    # The title is optional in the body but stored as text.
+    columns["contact_title"] = columns["contact_title"] or ""
+    return columns
+
+
+def item_columns(line: dict[str, Any]) -> dict[str, Any]:
+    """An item's columns from one validated item line (absent fields stored as empty)."""
+    return {
+        name: list(line.get(name) or []) if name == "serial_numbers" else line.get(name)
+        for name in Item.FIELDS
+    }
+
+
+def item_line(item: Item) -> dict[str, Any]:
+    """A stored item as an item line of the body: absent values left out, native types."""
+    return {name: getattr(item, name) for name in Item.FIELDS if getattr(item, name) is not None}
+
+
+def offer_body(offer: Offer, *, as_json: bool = False) -> dict[str, Any]:
+    """The stored offer as a body; `as_json` gives ISO dates and decimal text, as the API takes.
+
+    Empty optional answers are left out, as a client would leave them out.
+    """
+    convert = jsonable if as_json else (lambda value: value)
+    body: dict[str, Any] = {name: getattr(offer, name) for name in TOP_LEVEL}
+    for section, keys in SECTIONS.items():
+        body[section] = {
+            key: convert(getattr(offer, column))
+            for key, column in keys.items()
+            if getattr(offer, column) not in (None, "")
+        }
+    body["items"] = [
+        {name: convert(value) for name, value in item_line(item).items()} for item in offer.items
+    ]
+    return body

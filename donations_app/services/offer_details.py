@@ -1,0 +1,141 @@
+"""Everything the reviewer's offer page shows: items with their findings and decisions, what the
+viewer may do, notes, the timeline, and the queues and reviewers to choose from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from donations_app.extensions import db
+from donations_app.guidelines import Catalog
+from donations_app.labels import readable
+from donations_app.models import AuditEvent, Evaluation, Item, Note, Offer, Queue, Reviewer
+from donations_app.services import accounts, triage
+from donations_app.services.audit import offer_events
+from donations_app.services.queues import all_queues
+from donations_app.services.rules import active_ruleset
+from donations_app.services.transaction import NotFound
+
+
+@dataclass(frozen=True)
+class FindingDetails:
+    """A stored finding and the values its condition read, labelled for a reader."""
+
+    finding: Any
+    values: list[tuple[str, Any]]
+
+
+@dataclass(frozen=True)
+class ItemDetails:
+    """One item line as the reviewer reads it."""
+
+    item: Item
+    fields: list[tuple[str, str]]
+    findings: list[FindingDetails]
+    decided_by: Reviewer | None
+    decidable: bool
+
+
+@dataclass(frozen=True)
+class OfferDetails:
+    """The offer page's data for one viewer."""
+
+    offer: Offer
+    evaluation: Evaluation | None
+    items: list[ItemDetails]
+    events: list[AuditEvent]
+    notes: list[Note]
+    queues: list[Queue]
+    reviewers: list[Reviewer]
+    permissions: triage.Permissions
+
+
+def load_offer(reference: str, *, refresh: bool = False) -> Offer:
+    """The offer with this reference and its items; NotFound when there is none.
+
+    `refresh` reloads rows this session already holds (after a refused or conflicting change).
+    """
+    query = (
+        sa.select(Offer)
+        .filter_by(reference=reference)
+        .options(selectinload(Offer.items), selectinload(Offer.evaluations))
+    )
+    if refresh:
+        query = query.execution_options(populate_existing=True)
+    offer = db.session.scalar(query)
+    if offer is None:
+        raise NotFound("There is no offer with that reference.")
+    return offer
+
+
+def offer_details(offer: Offer, viewer: Reviewer) -> OfferDetails:
+    """What `viewer` sees of the offer and may do with it."""
+    catalog = active_ruleset().catalog
+    evaluation = offer.latest_evaluation
+    findings: dict[int, list[Any]] = {}
+    if evaluation is not None:
+        for finding in evaluation.findings:
+            findings.setdefault(finding.item_id, []).append(finding)
+    decider_ids = {i.decided_by_id for i in offer.items if i.decided_by_id}
+    deciders = {
+        r.id: r
+        for r in db.session.scalars(sa.select(Reviewer).filter(Reviewer.id.in_(decider_ids)))
+    }
+    items = [
+        ItemDetails(
+            item=item,
+            fields=[
+                (_field_label(catalog, name), _field_value(catalog, name, getattr(item, name)))
+                for name in Item.FIELDS
+                if name != "category" and getattr(item, name) not in (None, [])
+            ],
+            findings=[
+                FindingDetails(
+                    finding,
+                    [(_field_label(catalog, n), v) for n, v in (finding.values or {}).items()],
+                )
+                for finding in findings.get(item.id, [])
+            ],
+            decided_by=deciders.get(item.decided_by_id) if item.decided_by_id else None,
+            decidable=item.outcome != "reject",
+        )
+        for item in offer.items
+    ]
+    notes = db.session.scalars(
+        sa.select(Note)
+        .filter_by(offer_id=offer.id)
+        .options(selectinload(Note.author))
+        .order_by(Note.id)
+    ).all()
+    return OfferDetails(
+        offer=offer,
+        evaluation=evaluation,
+        items=items,
+        events=offer_events(offer),
+        notes=list(notes),
+        queues=all_queues(),
+        reviewers=accounts.active_reviewers() if viewer.is_lead else [],
+        permissions=triage.permissions(offer, viewer),
+    )
+
+
+def _field_value(catalog: Catalog, name: str, value: Any) -> str:
+    """A stored item value as a reviewer reads it."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "None given"
+    try:
+        return catalog.field(name).label_of(value)
+    except KeyError:
+        return str(value)
+
+
+def _field_label(catalog: Catalog, name: str) -> str:
+    try:
+        return catalog.field(name).label
+    except KeyError:
+        return readable(name).capitalize()
