@@ -33,6 +33,8 @@ def offer_form_action() -> str:
     return request.form.get("action", "continue")
 
 
+login_limit = limiter.limit(_setting("LOGIN_RATE_LIMIT"), methods=["POST"])
+
 submission_limit = limiter.shared_limit(
     _setting("SUBMISSION_RATE_LIMIT"),
     scope="offer-submission",

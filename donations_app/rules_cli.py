@@ -12,8 +12,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .clock import utctoday
 from .guidelines import RuleSet, RuleSetError, load_rules, run_examples
-from .models import utctoday
 
 rules = AppGroup("rules", help="Check, test and explain the guideline rules (rules/*.yaml).")
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask.cli import AppGroup
 
-from donations_app.models import Reviewer
 from donations_app.models.vocabulary import ROLES
 from donations_app.services import accounts
+
+if TYPE_CHECKING:
+    from donations_app.models import Reviewer
 
 users = AppGroup("users", help="Manage INL reviewer accounts.")
 

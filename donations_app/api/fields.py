@@ -10,7 +10,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from marshmallow import ValidationError, fields
 
-from donations_app.models import utctoday
+from donations_app.clock import utctoday
 from donations_app.text import TextProblem, clean_text
 
 MAX_QUANTITY = 100_000

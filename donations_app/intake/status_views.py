@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
@@ -14,7 +14,6 @@ from donations_app.intake import bp
 from donations_app.intake.answers import ErrorLink, attach_errors, item_body, load_body
 from donations_app.intake.forms import CHOICE_SUFFIX, WithdrawForm, info_response_form
 from donations_app.intake.views import form_context
-from donations_app.models import Item, Offer
 from donations_app.models.vocabulary import FINAL_STATUSES
 from donations_app.parsing import whole_number
 from donations_app.services.offer_body import item_line, offer_body
@@ -33,6 +32,9 @@ from donations_app.services.rules import active_ruleset
 from donations_app.services.transaction import ConcurrentChange
 from donations_app.services.workflow import TransitionError
 from donations_app.text import TextProblem, clean_text
+
+if TYPE_CHECKING:
+    from donations_app.models import Item, Offer
 
 STATUS_TEXT = {
     "needs_info": (
@@ -165,16 +167,12 @@ def _mismatch() -> NoReturn:
     abort(400, description="The form does not match this offer. Reload the page.")
 
 
-@bp.post("/status/<token>/info")
-def answer_info_request(token: str) -> Any:
-    """Answer a reviewer's question and correct the flagged items; commits the answer."""
-    offer = _offer_or_404(token)
-    if offer.status != "needs_info":
-        flash("This offer is not waiting for more information from you.", "info")
-        return redirect(url_for("intake.status", token=token))
-    form = _answer_form_class()()
-    flagged = {item.position for item in offer.items if item.outcome == "info"}
-    needs_answer = bool(open_questions(offer)) or not flagged
+def _posted_lines(offer: Offer, form: Any, flagged: set[int]) -> tuple[dict, dict[int, int]]:
+    """The offer body with the posted corrections of flagged lines, and position -> form index.
+
+    A posted line that is not a flagged line of this offer, or a correction form without any
+    line, is a page that does not match the offer (400).
+    """
     catalog = active_ruleset().catalog
     body = offer_body(offer, as_json=True)
     index_map: dict[int, int] = {}
@@ -187,22 +185,45 @@ def answer_info_request(token: str) -> Any:
         index_map[position] = index
     if flagged and not index_map:
         _mismatch()
+    return body, index_map
+
+
+def _checked_answer(
+    form: Any, body: dict, index_map: dict[int, int], needs_answer: bool
+) -> tuple[dict[int, dict], list[ErrorLink]]:
+    """The validated corrected lines by position, and the errors of the answer and the lines."""
     answer = form.answer.data or ""
     errors: list[ErrorLink] = []
     problem = answer_problem(answer) if needs_answer or answer.strip() else None
     if problem:
         form.answer.errors = [problem]
         errors.append(ErrorLink(form.answer.id, f"Your answer: {problem}"))
-    corrected: dict[int, dict] = {}
-    if index_map:
-        data, messages = load_body(body)
-        if messages:
-            errors += attach_errors(form, messages, index_map=index_map, fallback_id="info-form")
-        else:
-            assert data is not None  # load_body returns an offer whenever it returns no messages
-            corrected = {position: data["items"][position] for position in index_map}
+    if not index_map:
+        return {}, errors
+    data, messages = load_body(body)
+    if messages:
+        return {}, errors + attach_errors(
+            form, messages, index_map=index_map, fallback_id="info-form"
+        )
+    assert data is not None  # load_body returns an offer whenever it returns no messages
+    return {position: data["items"][position] for position in index_map}, errors
+
+
+@bp.post("/status/<token>/info")
+def answer_info_request(token: str) -> Any:
+    """Answer a reviewer's question and correct the flagged items."""
+    offer = _offer_or_404(token)
+    if offer.status != "needs_info":
+        flash("This offer is not waiting for more information from you.", "info")
+        return redirect(url_for("intake.status", token=token))
+    form = _answer_form_class()()
+    flagged = {item.position for item in offer.items if item.outcome == "info"}
+    body, index_map = _posted_lines(offer, form, flagged)
+    needs_answer = bool(open_questions(offer)) or not flagged
+    corrected, errors = _checked_answer(form, body, index_map, needs_answer)
     if errors:
         return _render_status(offer, token, form, errors), 400
+    answer = form.answer.data or ""
     try:
         respond_to_info_request(offer, corrected, answer)
     except TransitionError as error:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import (
@@ -30,11 +30,13 @@ from donations_app.intake.answers import (
 from donations_app.intake.csv_import import CsvImportError, read_items, template_csv
 from donations_app.intake.forms import DraftEmailForm, category_fields, form_classes
 from donations_app.links import external_url
-from donations_app.models import Draft, Offer
 from donations_app.parsing import whole_number
 from donations_app.ratelimits import csv_import_limit, draft_email_limit, draft_save_limit
 from donations_app.services import drafts
 from donations_app.services.rules import active_ruleset
+
+if TYPE_CHECKING:
+    from donations_app.models import Draft, Offer
 
 DRAFT_KEY = "offer_draft"
 SUBMITTED_KEY = "submitted_offer"

@@ -1,7 +1,8 @@
 """The data model of the offer (docs/offer.md) and its workflow (docs/workflow.md)."""
 
+from donations_app.clock import utcnow, utctoday
 from donations_app.models.audit import AuditEvent, OutboxMessage
-from donations_app.models.base import Base, utcnow, utctoday
+from donations_app.models.base import Base
 from donations_app.models.evaluation import Evaluation, Finding
 from donations_app.models.offers import Draft, IdempotencyKey, Item, Offer, ReferenceNumber
 from donations_app.models.review import ItemDecision, Note, Queue, Reviewer, queue_members

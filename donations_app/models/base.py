@@ -41,16 +41,6 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def utcnow() -> dt.datetime:
-    """The current time, timezone-aware, in UTC."""
-    return dt.datetime.now(dt.UTC)
-
-
-def utctoday() -> dt.date:
-    """Today's date in UTC: the date offers are evaluated and validated against."""
-    return utcnow().date()
-
-
 def in_list(column: str, values: tuple[str, ...], nullable: bool = False) -> str:
     """SQL for a CHECK constraint that keeps a column within a fixed vocabulary."""
     quoted = ", ".join(f"'{v}'" for v in values)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from donations_app.models.base import Base, JSONType, UTCDateTime, in_list, utcnow
+from donations_app.clock import utcnow
+from donations_app.models.base import Base, JSONType, UTCDateTime, in_list
 from donations_app.models.vocabulary import EVALUATION_TRIGGERS, ITEM_OUTCOMES, OFFER_OUTCOMES
 
 if TYPE_CHECKING:

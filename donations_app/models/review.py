@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from donations_app.models.base import Base, UTCDateTime, in_list, utcnow
+from donations_app.clock import utcnow
+from donations_app.models.base import Base, UTCDateTime, in_list
 from donations_app.models.vocabulary import ITEM_DECISIONS, ROLE_RANK, ROLES
 
 queue_members = sa.Table(

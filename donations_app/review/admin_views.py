@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,7 +15,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from donations_app.forms import ConfirmForm
 from donations_app.labels import role_label
-from donations_app.models import AuditEvent, Reviewer
 from donations_app.models.vocabulary import ROLE_DUTIES, ROLES
 from donations_app.review import bp
 from donations_app.review.access import admin_required
@@ -23,6 +22,9 @@ from donations_app.services import accounts, audit
 from donations_app.services.queues import all_queues
 from donations_app.services.search import EARLIEST_DAY, LATEST_DAY, page_number
 from donations_app.services.transaction import NotFound
+
+if TYPE_CHECKING:
+    from donations_app.models import AuditEvent, Reviewer
 
 AUDIT_PAGE_SIZE = 50
 # Reviewer ids are PostgreSQL integers: a larger number in the URL is no account (404), not an

@@ -12,7 +12,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
 from donations_app.auth import start_session
-from donations_app.extensions import limiter
+from donations_app.ratelimits import login_limit
 from donations_app.review import bp
 from donations_app.services import accounts
 
@@ -107,12 +107,8 @@ def _nav_context() -> dict[str, object]:
     return {"reviewer_nav_links": reviewer_nav_links}
 
 
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@login_limit
 def sign_in() -> Response | tuple[str, int] | str:
     """Show the sign-in form; sign the reviewer in on the right e-mail and password."""
     next_url = safe_next(request.args.get("next"))

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from flask import Response, abort, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
+from donations_app.clock import utcnow
 from donations_app.labels import offer_outcome_label, recipient_label, status_label
-from donations_app.models import utcnow
 from donations_app.review import bp
 from donations_app.review.access import reviewer_required
 from donations_app.review.spreadsheets import guard_formula

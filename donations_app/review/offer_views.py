@@ -6,19 +6,21 @@ the reason (400 bad input, 403 not allowed, 409 wrong status or a concurrent cha
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from donations_app.models import Offer, Reviewer
 from donations_app.parsing import whole_number
 from donations_app.review import bp
 from donations_app.review.access import lead_required, reviewer_required
 from donations_app.services import triage
 from donations_app.services.offer_details import load_offer, offer_details
 from donations_app.services.transaction import NotFound
+
+if TYPE_CHECKING:
+    from donations_app.models import Offer, Reviewer
 
 
 def _me() -> Reviewer:

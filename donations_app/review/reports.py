@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from flask import render_template, request
 
+from donations_app.clock import utcnow
 from donations_app.labels import category_label, offer_outcome_label, status_label
-from donations_app.models import utcnow
 from donations_app.models.vocabulary import OFFER_OUTCOMES
 from donations_app.parsing import whole_number
 from donations_app.review import bp

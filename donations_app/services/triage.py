@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
+from donations_app.clock import utcnow
 from donations_app.extensions import db
 from donations_app.labels import readable, status_label
 from donations_app.links import external_url
 from donations_app.models import AuditEvent, Item, ItemDecision, Note, Offer, Reviewer
-from donations_app.models.base import utcnow
 from donations_app.models.vocabulary import ITEM_DECISIONS
 from donations_app.services.audit import record_event
 from donations_app.services.notify import enqueue_mail
