@@ -286,10 +286,7 @@ def request_info(offer: Offer, actor: Reviewer, message: str, *, offer_version: 
             ("queued", "in_review"),
             "Only a queued or claimed offer can go back to the donor.",
         )
-        if offer.status == "in_review":
-            _require_assignee_or_lead(offer, actor, "request information on")
-        else:
-            _require_queue_member(offer, actor, "request information on")
+        _require_handler(offer, actor, "request information on")
         previous = offer.assignee
         offer.assignee_id = None
         transition(
@@ -334,10 +331,7 @@ def reroute(
         _require_status(
             offer, ("queued", "in_review"), "Only a queued or claimed offer can be moved."
         )
-        if offer.status == "in_review":
-            _require_assignee_or_lead(offer, actor, "move")
-        else:
-            _require_queue_member(offer, actor, "move")
+        _require_handler(offer, actor, "move")
         previous_queue = offer.queue
         previous_assignee = offer.assignee
         offer.queue_id = queue.id
@@ -550,6 +544,14 @@ def _typed(value: str | None, field: str, max_length: int, what: str, outcome: s
 def _require_status(offer: Offer, statuses: tuple[str, ...], message: str) -> None:
     if offer.status not in statuses:
         raise TriageError(f"{message} It is {status_label(offer.status)}.")
+
+
+def _require_handler(offer: Offer, actor: Reviewer, verb: str) -> None:
+    """In review: the assignee or a lead; queued: a member of the queue or a lead."""
+    if offer.status == "in_review":
+        _require_assignee_or_lead(offer, actor, verb)
+    else:
+        _require_queue_member(offer, actor, verb)
 
 
 def _require_queue_member(offer: Offer, actor: Reviewer, verb: str) -> None:
