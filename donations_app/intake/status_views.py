@@ -14,13 +14,14 @@ from donations_app.intake import bp
 from donations_app.intake.answers import ErrorLink, attach_errors, item_body, load_body
 from donations_app.intake.forms import CHOICE_SUFFIX, WithdrawForm, info_response_form
 from donations_app.intake.views import form_context
-from donations_app.models.vocabulary import FINAL_STATUSES
 from donations_app.parsing import whole_number
 from donations_app.services.offer_body import item_line, offer_body
 from donations_app.services.offers import (
     MAX_ANSWER,
     InvalidAnswer,
     answer_problem,
+    awaits_donor,
+    can_withdraw,
     donor_timeline,
     find_offer_by_token,
     open_questions,
@@ -119,9 +120,9 @@ def _render_status(
     flagged = [item for item in offer.items if item.outcome == "info"]
     questions = open_questions(offer)
     status_text = STATUS_TEXT.get(offer.status, (offer.status, ""))
-    if offer.status == "needs_info" and not flagged:
+    if awaits_donor(offer) and not flagged:
         status_text = (status_text[0], QUESTION_TEXT)
-    if info_form is None and offer.status == "needs_info":
+    if info_form is None and awaits_donor(offer):
         info_form = _answer_form_class()(
             formdata=None,
             data={"items": [_item_answers(item) for item in flagged], "answer": answer},
@@ -140,7 +141,7 @@ def _render_status(
         # A rules-only request needs no answer text; a reviewer's question (or nothing flagged
         # at all) must be answered in words, or the offer could never move on.
         ask_answer=bool(questions) or not flagged,
-        can_withdraw=offer.status not in FINAL_STATUSES,
+        can_withdraw=can_withdraw(offer),
         errors=errors or [],
         form_has_errors=bool(errors),
         notice=notice,
@@ -213,7 +214,7 @@ def _checked_answer(
 def answer_info_request(token: str) -> Any:
     """Answer a reviewer's question and correct the flagged items."""
     offer = _offer_or_404(token)
-    if offer.status != "needs_info":
+    if not awaits_donor(offer):
         flash("This offer is not waiting for more information from you.", "info")
         return redirect(url_for("intake.status", token=token))
     form = _answer_form_class()()
@@ -246,7 +247,7 @@ def answer_info_request(token: str) -> Any:
 def withdraw(token: str) -> Any:
     """Ask for confirmation, then withdraw the offer (only before a decision)."""
     offer = _offer_or_404(token)
-    if offer.status in FINAL_STATUSES:
+    if not can_withdraw(offer):
         flash(f"This offer is already {STATUS_TEXT[offer.status][0].lower()}.", "info")
         return redirect(url_for("intake.status", token=token))
     form = WithdrawForm()

@@ -35,6 +35,7 @@ from donations_app.models import (
     Queue,
     utctoday,
 )
+from donations_app.models.vocabulary import FINAL_STATUSES
 from donations_app.services.audit import record_event
 from donations_app.services.notify import enqueue_mail
 from donations_app.services.offer_body import item_columns, item_line, offer_body, offer_columns
@@ -378,9 +379,19 @@ def status_document(offer: Offer) -> dict:
     }
 
 
+def awaits_donor(offer: Offer) -> bool:
+    """True while the offer waits for the donor's answer or corrections."""
+    return offer.status == "needs_info"
+
+
+def can_withdraw(offer: Offer) -> bool:
+    """True until the offer reaches a final status (decided, rejected or withdrawn)."""
+    return offer.status not in FINAL_STATUSES
+
+
 def open_questions(offer: Offer) -> list[AuditEvent]:
     """The reviewers' donor-visible questions since the offer last entered needs_info."""
-    if offer.status != "needs_info":
+    if not awaits_donor(offer):
         return []
     events = list(
         db.session.scalars(
@@ -416,7 +427,7 @@ def respond_to_info_request(offer: Offer, items: dict[int, dict], answer: str = 
     again. When nothing was flagged (a reviewer asked a question), `answer` is required and the
     offer goes back to its queue without a new evaluation.
     """
-    if offer.status != "needs_info":
+    if not awaits_donor(offer):
         raise TransitionError(
             f"This offer is {status_label(offer.status)}: it is not waiting for more information."
         )
