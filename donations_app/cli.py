@@ -77,6 +77,8 @@ def drafts_purge() -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
+    import donations_app.impact_cli  # noqa: F401  (adds `rules impact` to the group)
+
     app.cli.add_command(rules)
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(users)

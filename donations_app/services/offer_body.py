@@ -8,6 +8,7 @@ stored offer. Item lines map one to one through `Item.FIELDS`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from donations_app.guidelines.engine import jsonable
@@ -55,7 +56,12 @@ def item_columns(line: dict[str, Any]) -> dict[str, Any]:
 
 def item_line(item: Item) -> dict[str, Any]:
     """A stored item as an item line of the body: absent values left out, native types."""
-    return {name: getattr(item, name) for name in Item.FIELDS if getattr(item, name) is not None}
+    return line_from_columns({name: getattr(item, name) for name in Item.FIELDS})
+
+
+def line_from_columns(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """An item line from an item's stored columns (a row read without the ORM, or a model's)."""
+    return {name: columns[name] for name in Item.FIELDS if columns.get(name) is not None}
 
 
 def offer_body(offer: Offer, *, as_json: bool = False) -> dict[str, Any]:
