@@ -24,7 +24,8 @@ rules:
     reference: Test policy
     tags: []
     examples:
-      - item: {category: helmet, description: Helmets, quantity: 60, condition: good, acquired_via: own_funds, protection_level: IIIA, expires_on: 2031-01-01}
+      - item: {category: helmet, description: Helmets, quantity: 60, condition: good,
+               acquired_via: own_funds, protection_level: IIIA, expires_on: 2031-01-01}
         as_of: 2026-01-01
         outcome: reject
 """
