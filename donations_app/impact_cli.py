@@ -20,7 +20,9 @@ from donations_app.services.impact import (
     offer_count,
     preview_impact,
 )
+from donations_app.services.recheck import OPEN_STATUSES, recheck
 from donations_app.services.rules import active_ruleset
+from donations_app.services.transaction import ServiceError
 
 
 def _candidate(source: str) -> RuleSet:
@@ -189,3 +191,29 @@ def _progress_bar(total: int) -> Any:
         sys.stderr.flush()
 
     return advance
+
+
+@rules.command("recheck")
+@click.option(
+    "--status",
+    "statuses",
+    default="queued,in_review",
+    show_default=True,
+    help=f"Comma-separated open statuses to re-check ({', '.join(OPEN_STATUSES)}).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would change; store nothing.")
+def recheck_command(statuses: str, dry_run: bool) -> None:
+    """Re-evaluate open offers under the active rule set; store and audit what changed (the
+    reviewer's offer page shows it). Decided offers never change."""
+    wanted = tuple(part.strip() for part in statuses.split(",") if part.strip())
+    try:
+        summary = recheck(wanted, dry_run=dry_run)
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    verb = "would change" if dry_run else "changed"
+    click.echo(
+        f"Re-checked {summary.checked} offers under rule set {active_ruleset().version}: "
+        f"{len(summary.changed)} {verb}."
+    )
+    for reference in summary.changed:
+        click.echo(f"  {reference}")

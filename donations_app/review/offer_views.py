@@ -52,6 +52,7 @@ def render_offer(
         "notes": details.notes,
         "queues": details.queues,
         "reviewers": details.reviewers,
+        "recheck_notes": details.recheck_notes,
         "can_claim": details.permissions.can_claim,
         "can_decide": details.permissions.can_decide,
         "can_release": details.permissions.can_release,

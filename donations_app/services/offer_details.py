@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from donations_app.extensions import db
 from donations_app.guidelines import Catalog
-from donations_app.labels import readable
+from donations_app.labels import outcome_label, readable
 from donations_app.models import AuditEvent, Evaluation, Item, Note, Offer, Queue, Reviewer
 from donations_app.services import accounts, triage
 from donations_app.services.audit import offer_events
@@ -51,6 +51,7 @@ class OfferDetails:
     queues: list[Queue]
     reviewers: list[Reviewer]
     permissions: triage.Permissions
+    recheck_notes: list[str]
 
 
 def load_offer(reference: str, *, refresh: bool = False) -> Offer:
@@ -110,16 +111,54 @@ def offer_details(offer: Offer, viewer: Reviewer) -> OfferDetails:
         .options(selectinload(Note.author))
         .order_by(Note.id)
     ).all()
+    events = offer_events(offer)
     return OfferDetails(
         offer=offer,
         evaluation=evaluation,
         items=items,
-        events=offer_events(offer),
+        events=events,
         notes=list(notes),
         queues=all_queues(),
         reviewers=accounts.active_reviewers() if viewer.is_lead else [],
         permissions=triage.permissions(offer, viewer),
+        recheck_notes=_recheck_notes(evaluation, events),
     )
+
+
+def _recheck_notes(evaluation: Evaluation | None, events: list[AuditEvent]) -> list[str]:
+    """What the latest re-check under a new rule set changed, when it made the latest
+    evaluation: one sentence per changed item, and the queue routing would now choose."""
+    if evaluation is None or evaluation.trigger != "reevaluation":
+        return []
+    event = next((e for e in reversed(events) if e.action == "rechecked"), None)
+    if event is None:
+        return []
+    ruleset = active_ruleset()
+    version = event.data.get("to_version", "")
+
+    def titled(rule_id: str) -> str:
+        try:
+            return f"{rule_id} ({ruleset.rule(rule_id).title})"
+        except KeyError:
+            return rule_id
+
+    notes = []
+    for change in event.data.get("items", []):
+        before, after = outcome_label(change["before"]), outcome_label(change["after"])
+        sentence = f"Under rule set {version}, item {change['position'] + 1}: {after}"
+        sentence += f" (was: {before})" if before != after else ""
+        if change.get("added"):
+            sentence += "; now fired by " + ", ".join(titled(rule) for rule in change["added"])
+        if change.get("removed"):
+            sentence += "; no longer by " + ", ".join(titled(rule) for rule in change["removed"])
+        notes.append(sentence + ".")
+    queue = event.data.get("queue", {})
+    if queue.get("before") != queue.get("after"):
+        notes.append(
+            f"Routing would now choose the queue {queue.get('after') or 'none'} "
+            f"(the offer stays in {queue.get('before') or 'none'} until someone moves it)."
+        )
+    return notes
 
 
 def _field_value(catalog: Catalog, name: str, value: Any) -> str:

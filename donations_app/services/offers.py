@@ -90,8 +90,11 @@ def _total_value(items: list[dict]) -> Decimal | None:
     return sum(values, Decimal(0)) if values else None
 
 
-def _store_evaluation(offer: Offer, result: EngineEvaluation, trigger: str) -> Evaluation:
-    """Save the engine's evaluation, its findings (with the values read) and item outcomes."""
+def store_evaluation(
+    offer: Offer, result: EngineEvaluation, trigger: str, *, route: bool = True
+) -> Evaluation:
+    """Save the engine's evaluation, its findings (with the values read) and item outcomes;
+    with `route`, the offer also moves to the queue the evaluation chose."""
     stored = Evaluation(
         offer=offer,
         ruleset_version=result.ruleset_version,
@@ -120,7 +123,8 @@ def _store_evaluation(offer: Offer, result: EngineEvaluation, trigger: str) -> E
             )
     offer.outcome = result.outcome
     offer.ruleset_version = result.ruleset_version
-    offer.queue = _queue(result.queue)
+    if route:
+        offer.queue = _queue(result.queue)
     return stored
 
 
@@ -142,7 +146,7 @@ def _create_offer(data: dict, source: str) -> Offer:
         offer.items.append(Item(position=position, outcome="accept", **item_columns(line)))
     db.session.add(offer)
     db.session.flush()
-    _store_evaluation(offer, result, "submission")
+    store_evaluation(offer, result, "submission")
     record_event(
         "submitted",
         offer=offer,
@@ -458,7 +462,7 @@ def _reevaluate(offer: Offer, items: dict[int, dict], answer: str) -> None:
     )
     db.session.flush()
     result = active_ruleset().evaluate(offer_body(offer), utctoday())
-    _store_evaluation(offer, result, "info_response")
+    store_evaluation(offer, result, "info_response")
     transition(
         offer,
         _status_for(result.outcome),

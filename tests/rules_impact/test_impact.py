@@ -4,48 +4,11 @@ against a small case worked out by hand."""
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 
-from tests.api.bodies import VALID_OFFER, item_body, offer_body
-
-RULES = Path(__file__).resolve().parents[2] / "rules"
-NEW_RULE = """topic: Helmet quantities
-rules:
-  - id: HELMET-QUANTITY
-    title: At most 50 helmets in one line
-    applies_to: [helmet]
-    when: quantity > 50
-    outcome: reject
-    message: "{quantity} helmets is more than one line may hold."
-    fix: Offer at most 50 helmets per item line.
-    reference: Test policy
-    tags: []
-    examples:
-      - item: {category: helmet, description: Helmets, quantity: 60, condition: good,
-               acquired_via: own_funds, protection_level: IIIA, expires_on: 2031-01-01}
-        as_of: 2026-01-01
-        outcome: reject
-"""
-
-
-def helmet(quantity: int) -> dict:
-    return {
-        **VALID_OFFER["items"][0],
-        "category": "helmet",
-        "description": "Ballistic helmets",
-        "quantity": quantity,
-    }
-
-
-@pytest.fixture
-def candidate(tmp_path) -> Path:
-    folder = tmp_path / "candidate"
-    shutil.copytree(RULES, folder)
-    (folder / "helmet_quantity.yaml").write_text(NEW_RULE)
-    return folder
+from tests.api.bodies import item_body, offer_body
+from tests.rules_impact.conftest import NEW_RULE, RULES, helmet
 
 
 @pytest.fixture

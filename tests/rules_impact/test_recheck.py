@@ -1,0 +1,82 @@
+"""`flask rules recheck`: open offers re-evaluated under a new rule set, each change stored,
+audited and shown to reviewers; decided offers never change."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from donations_app import create_app
+from donations_app.extensions import db
+from donations_app.models import AuditEvent, Evaluation, Offer
+from tests.api.bodies import offer_body
+from tests.rules_impact.conftest import helmet
+
+
+@pytest.fixture
+def stored(client) -> dict[str, str]:
+    references = {}
+    for name, items in (("A", [helmet(100)]), ("B", [helmet(10)])):
+        response = client.post("/api/v1/offers", json=offer_body(items=items))
+        references[name] = response.get_json()["reference"]
+    return references
+
+
+@pytest.fixture
+def new_rules_app(app_config, candidate):
+    """The same database served with the candidate rules."""
+    return create_app({**app_config, "RULES_DIR": str(candidate)})
+
+
+def evaluations(app, reference: str) -> list[str]:
+    with app.app_context():
+        offer = db.session.scalar(sa.select(Offer).filter_by(reference=reference))
+        return [
+            e.trigger
+            for e in db.session.scalars(
+                sa.select(Evaluation).filter_by(offer_id=offer.id).order_by(Evaluation.id)
+            )
+        ]
+
+
+def test_recheck_stores_audits_and_shows_what_changed(app, stored, new_rules_app, auth, client):
+    runner = new_rules_app.test_cli_runner()
+    dry = runner.invoke(args=["rules", "recheck", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Re-checked 2 offers" in dry.output and "1 would change" in dry.output
+    assert evaluations(app, stored["A"]) == ["submission"]
+
+    done = runner.invoke(args=["rules", "recheck", "--status", "queued,in_review"])
+    assert done.exit_code == 0, done.output
+    assert "1 changed" in done.output and stored["A"] in done.output
+    assert evaluations(app, stored["A"]) == ["submission", "reevaluation"]
+    assert evaluations(app, stored["B"]) == ["submission"]
+    with app.app_context():
+        offer = db.session.scalar(sa.select(Offer).filter_by(reference=stored["A"]))
+        assert (offer.status, offer.queue.slug, offer.outcome) == (
+            "queued",
+            "export-control",
+            "rejected",
+        )
+        event = db.session.scalar(sa.select(AuditEvent).filter_by(action="rechecked"))
+        assert event.offer_id == offer.id
+        assert event.data["items"][0]["added"] == ["HELMET-QUANTITY"]
+
+    again = runner.invoke(args=["rules", "recheck"])
+    assert "0 changed" in again.output
+
+    reviewer_client = new_rules_app.test_client()
+    auth.as_role("lead", client=reviewer_client)
+    page = reviewer_client.get(f"/review/offers/{stored['A']}").text
+    assert "The guidelines changed since this offer was evaluated" in page
+    assert "item 1: Cannot be accepted" in page
+    assert "HELMET-QUANTITY (At most 50 helmets in one line)" in page
+    assert "Routing would now choose the queue none" in page
+
+
+def test_decided_offers_are_never_rechecked(new_rules_app):
+    result = new_rules_app.test_cli_runner().invoke(
+        args=["rules", "recheck", "--status", "approved"]
+    )
+    assert result.exit_code == 1
+    assert "decided offers never change" in result.output
