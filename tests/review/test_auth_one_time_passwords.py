@@ -60,9 +60,9 @@ def test_an_account_made_by_an_admin_must_change_its_password_first(app, auth):
         response = kim.get(url)
         assert response.status_code == 302, url
         assert response.headers["Location"].endswith("/review/account/password")
-    assert "Choose your own password before you carry on." in kim.get(
-        "/review/account/password"
-    ).text
+    assert (
+        "Choose your own password before you carry on." in kim.get("/review/account/password").text
+    )
 
     assert change_password(kim, password, "gravel lantern orbit mosaic").status_code == 302
     assert not must_change(app, "kim@state.example.gov")
@@ -96,9 +96,7 @@ def test_a_reset_password_must_be_changed_at_the_next_sign_in(app, auth, make_re
         password = accounts.reset_password(db.session.get(Reviewer, rita.id))
     assert must_change(app, rita.email)
     auth.sign_in(rita.email, password)
-    assert auth.client.get("/review/").headers["Location"].endswith(
-        "/review/account/password"
-    )
+    assert auth.client.get("/review/").headers["Location"].endswith("/review/account/password")
 
 
 def test_the_bootstrap_admin_must_change_its_password(app, runner):
