@@ -287,17 +287,16 @@ def request_unlock() -> tuple[str, int] | str:
 
 @bp.route("/sign-in/unlock/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_rate_limit, methods=["POST"])
-def unlock_account(token: str) -> Response | tuple[str, int] | str:
+def unlock_account(token: str) -> tuple[str, int] | str:
     """An unlock link: a button (a POST, so that mail scanners opening links unlock nothing)."""
     if request.method == "POST":
         if not ConfirmForm().validate():
             abort(400)
         if sign_in_service.use_unlock_link(token, _client_address()) is not None:
-            flash("Your account is unlocked. Sign in with your password.", "success")
-            return redirect(url_for("review.sign_in"))
+            return render_template("review/account/unlock.html", unlocked=True)
     elif sign_in_service.unlock_link_reviewer(token) is not None:
         return render_template("review/account/unlock.html", token=token)
-    return render_template("review/account/unlock.html", token=None), 404
+    return render_template("review/account/unlock.html"), 404
 
 
 @bp.post("/sign-out")

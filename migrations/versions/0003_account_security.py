@@ -16,17 +16,20 @@ branch_labels = None
 depends_on = None
 
 
+COLUMNS = [
+    sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("totp_secret", sa.String(length=64), nullable=True),
+    sa.Column("totp_last_step", sa.Integer(), nullable=True),
+    sa.Column("unlock_nonce", sa.String(length=64), nullable=True),
+    sa.Column("unlock_sent_at", sa.DateTime(timezone=True), nullable=True),
+]
+
+
 def upgrade():
-    with op.batch_alter_table("reviewers") as batch:
-        batch.add_column(
-            sa.Column(
-                "must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
-        batch.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("unlock_nonce", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("unlock_sent_at", sa.DateTime(timezone=True), nullable=True))
+    # Plain ADD COLUMN on both databases: a batch operation would copy the reviewers table on
+    # SQLite, and dropping the old copy is refused (or cascades) while other tables refer to it.
+    for column in COLUMNS:
+        op.add_column("reviewers", column)
     op.execute(
         sa.text("UPDATE reviewers SET must_change_password = true WHERE last_login_at IS NULL")
     )
@@ -43,9 +46,5 @@ def upgrade():
 
 def downgrade():
     op.drop_table("sign_in_backoffs")
-    with op.batch_alter_table("reviewers") as batch:
-        batch.drop_column("unlock_sent_at")
-        batch.drop_column("unlock_nonce")
-        batch.drop_column("totp_last_step")
-        batch.drop_column("totp_secret")
-        batch.drop_column("must_change_password")
+    for column in reversed(COLUMNS):
+        op.drop_column("reviewers", column.name)
