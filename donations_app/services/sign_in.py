@@ -33,8 +33,9 @@ from donations_app.services.transaction import transactional
 MAX_FAILED_LOGINS = 5
 CLIENT_FREE_FAILURES = 10
 MAX_WAIT = dt.timedelta(minutes=15)
-# A client address that has not failed for this long starts a new count (addresses change hands).
-CLIENT_MEMORY = dt.timedelta(days=1)
+# A client address (or unknown e-mail address) that has not failed for this long starts a new
+# count: addresses change hands.
+BACKOFF_MEMORY = dt.timedelta(days=1)
 UNLOCK_LINK_LIFETIME = dt.timedelta(minutes=30)
 # One unlock e-mail per account in this time, however often it is asked for.
 UNLOCK_MAIL_INTERVAL = dt.timedelta(minutes=5)
@@ -63,7 +64,7 @@ def backoff_wait(failures: int, free: int = MAX_FAILED_LOGINS) -> dt.timedelta |
 
 
 def describe_wait(wait: dt.timedelta) -> str:
-    """ "1 second", "8 seconds", "3 minutes" (rounded up, never "0")."""
+    """The wait in words, rounded up: "1 second", "8 seconds", "3 minutes" (never "0")."""
     seconds = max(1, int(-(-wait.total_seconds() // 1)))
     if seconds < 60:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
@@ -90,7 +91,7 @@ def _count_backoff_failure(key_hash: str, free: int, now: dt.datetime) -> int:
         .values(key_hash=key_hash, failures=0, last_failure_at=now)
         .on_conflict_do_nothing(index_elements=["key_hash"])
     )
-    forgotten = SignInBackoff.last_failure_at < now - CLIENT_MEMORY
+    forgotten = SignInBackoff.last_failure_at < now - BACKOFF_MEMORY
     failures = db.session.execute(
         sa.update(SignInBackoff)
         .where(SignInBackoff.key_hash == key_hash)
