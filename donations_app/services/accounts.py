@@ -31,8 +31,9 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 # zxcvbn's score (0-4): 3 is "safely unguessable" against an offline attack on a slow hash.
 MIN_PASSWORD_SCORE = 3
-# zxcvbn's run time grows with the length; the words that matter are in the first 100 characters.
-STRENGTH_CHECKED_LENGTH = 100
+# zxcvbn refuses longer input (its run time grows with the length); a longer password is judged
+# by its first 72 characters, which are already hard to guess if the whole is.
+STRENGTH_CHECKED_LENGTH = 72
 TOTP_ISSUER = "INL donations"
 TOTP_DIGITS = 6
 

@@ -56,6 +56,13 @@ def test_a_hard_password_is_accepted(auth):
     assert change_password(auth.client, "gravel lantern orbit mosaic").status_code == 302
 
 
+def test_a_long_passphrase_is_judged_by_its_start(app):
+    with app.app_context():
+        accounts.check_password_strength("gravel lantern orbit mosaic " * 9)  # 252 characters
+        with pytest.raises(accounts.AccountError, match="hard to guess"):
+            accounts.check_password_strength("a" * 200)
+
+
 def test_the_minimum_length_stays_twelve(app):
     assert accounts.MIN_PASSWORD_LENGTH == 12
     with app.app_context(), pytest.raises(accounts.AccountError, match="at least 12"):
