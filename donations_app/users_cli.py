@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from donations_app.models.vocabulary import ROLES
-from donations_app.services import accounts
+from donations_app.services import accounts, sign_in
 
 if TYPE_CHECKING:
     from donations_app.models import Reviewer
@@ -49,13 +49,19 @@ def create_command(
     )
     try:
         reviewer = accounts.create_reviewer(
-            email, name, password, role=role, queues=accounts.queues_by_slug(queues)
+            email,
+            name,
+            password,
+            role=role,
+            queues=accounts.queues_by_slug(queues),
+            one_time_password=not password_stdin,
         )
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Created {reviewer.role} {reviewer.email}.")
     if not password_stdin:
         click.echo(f"One-time password (shown once): {password}")
+        click.echo("It must be changed at the first sign-in.")
 
 
 @users.command("set-role")
@@ -114,7 +120,7 @@ def list_command() -> None:
     """List every account: e-mail, role, state and queues."""
     for reviewer in sorted(accounts.all_reviewers(), key=lambda r: r.email):
         state = "active" if reviewer.active else "deactivated"
-        if reviewer.active and accounts.is_locked(reviewer):
+        if reviewer.active and sign_in.is_locked(reviewer):
             state = "locked"
         queues = ",".join(sorted(q.slug for q in reviewer.queues)) or "-"
         click.echo(f"{reviewer.email}\t{reviewer.role}\t{state}\t{queues}\t{reviewer.name}")

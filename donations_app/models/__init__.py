@@ -5,7 +5,14 @@ from donations_app.models.audit import AuditEvent, OutboxMessage
 from donations_app.models.base import Base
 from donations_app.models.evaluation import Evaluation, Finding
 from donations_app.models.offers import Draft, IdempotencyKey, Item, Offer, ReferenceNumber
-from donations_app.models.review import ItemDecision, Note, Queue, Reviewer, queue_members
+from donations_app.models.review import (
+    ItemDecision,
+    Note,
+    Queue,
+    Reviewer,
+    SignInBackoff,
+    queue_members,
+)
 
 __all__ = [
     "AuditEvent",
@@ -22,6 +29,7 @@ __all__ = [
     "Queue",
     "ReferenceNumber",
     "Reviewer",
+    "SignInBackoff",
     "queue_members",
     "utcnow",
     "utctoday",

@@ -1,4 +1,4 @@
-"""INL reviewers, their queues, per-item decisions and internal notes."""
+"""INL reviewers, their queues and sign-in backoff, per-item decisions and internal notes."""
 
 from __future__ import annotations
 
@@ -50,8 +50,18 @@ class Reviewer(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     role: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="reviewer")
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    # Wrong passwords (and codes) since the last sign-in; from MAX_FAILED_LOGINS on, each one
+    # makes the next attempt wait until `locked_until`.
     failed_logins: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set when someone else chose the password (a one-time password): change it before anything.
+    must_change_password: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    # Base32 TOTP secret once two-step sign-in is on; the last time step used is never reused.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.Integer)
+    # The nonce of the one unlock link that still works, and when it was e-mailed.
+    unlock_nonce: Mapped[str | None] = mapped_column(sa.String(64))
+    unlock_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -78,6 +88,29 @@ class Reviewer(UserMixin, Base):
     @property
     def is_admin(self) -> bool:
         return self.has_role("admin")
+
+    @property
+    def totp_enabled(self) -> bool:
+        """Whether sign-in asks this account for a code from an authenticator app."""
+        return self.totp_secret is not None
+
+
+class SignInBackoff(Base):
+    """Failed sign-in attempts under one key that is not an account: a client address, or an
+    e-mail address with no account (so that it is slowed down exactly like one that has).
+
+    Keys are stored as SHA-256 hashes, never as the address itself.
+    """
+
+    __tablename__ = "sign_in_backoffs"
+    __table_args__ = (sa.CheckConstraint("failures >= 0", name="failures_nonnegative"),)
+
+    key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    wait_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=utcnow
+    )
 
 
 class ItemDecision(Base):

@@ -18,7 +18,7 @@ from donations_app.labels import role_label
 from donations_app.models.vocabulary import ROLE_DUTIES, ROLES
 from donations_app.review import bp
 from donations_app.review.access import admin_required
-from donations_app.services import accounts, audit
+from donations_app.services import accounts, audit, sign_in
 from donations_app.services.queues import all_queues
 from donations_app.services.search import EARLIEST_DAY, LATEST_DAY, page_number
 from donations_app.services.transaction import NotFound
@@ -140,7 +140,7 @@ def admin_accounts() -> str:
         "review/admin/accounts.html",
         reviewers=accounts.all_reviewers(),
         now=accounts.utcnow(),
-        is_locked=accounts.is_locked,
+        is_locked=sign_in.is_locked,
     )
 
 
@@ -160,6 +160,7 @@ def admin_account_new() -> tuple[str, int] | str:
                 role=form.role.data,
                 actor=_actor(),
                 queues=accounts.queues_by_slug(form.queues.data or []),
+                one_time_password=True,
             )
         except accounts.AccountError as error:
             getattr(form, error.field or "email").errors = [str(error)]
@@ -197,7 +198,7 @@ def _render_account(
             reviewer=reviewer,
             role_form=role_form,
             queues_form=queues_form,
-            locked=accounts.is_locked(reviewer),
+            locked=sign_in.is_locked(reviewer),
             is_self=reviewer.id == current_user.id,
             form_has_errors=errors,
         ),
@@ -275,6 +276,13 @@ def admin_account_reactivate(reviewer_id: int) -> Response:
 def admin_account_unlock(reviewer_id: int) -> Response:
     """End a lockout after too many wrong passwords."""
     return _account_action(reviewer_id, accounts.unlock, "{email} is unlocked.")
+
+
+@bp.post(ACCOUNT_URL + "/two-step-reset")
+@admin_required
+def admin_account_totp_reset(reviewer_id: int) -> Response:
+    """Turn off an account's two-step sign-in (a lost phone); its sessions end."""
+    return _account_action(reviewer_id, accounts.reset_totp, "Two-step sign-in of {email} is off.")
 
 
 @bp.post(ACCOUNT_URL + "/password")

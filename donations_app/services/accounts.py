@@ -1,21 +1,25 @@
-"""Reviewer accounts: argon2 passwords, sign-in with lockout, and every change an admin makes.
+"""Reviewer accounts: argon2 passwords, password rules, and every change an admin makes.
 
 Every function that changes an account is one transaction with its audit event, and commits it.
-Changing `session_token` ends every session of that reviewer at once.
+Changing `session_token` ends every session of that reviewer at once. A password someone else
+chose (a generated one-time password) sets `must_change_password`; signing in is in sign_in.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hmac
+import re
 import secrets
 from collections.abc import Iterable
 
+import pyotp
 import sqlalchemy as sa
+import zxcvbn  # type: ignore[import-untyped]  # the package ships no type hints
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy.orm.attributes import set_committed_value
 
 from donations_app.extensions import db
 from donations_app.models import Queue, Reviewer, utcnow
@@ -25,8 +29,13 @@ from donations_app.services.transaction import NotFound, transactional
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
-MAX_FAILED_LOGINS = 5
-LOCKOUT_PERIOD = dt.timedelta(minutes=15)
+# zxcvbn's score (0-4): 3 is "safely unguessable" against an offline attack on a slow hash.
+MIN_PASSWORD_SCORE = 3
+# zxcvbn refuses longer input (its run time grows with the length); a longer password is judged
+# by its first 72 characters, which are already hard to guess if the whole is.
+STRENGTH_CHECKED_LENGTH = 72
+TOTP_ISSUER = "INL donations"
+TOTP_DIGITS = 6
 
 
 @functools.cache
@@ -48,6 +57,11 @@ def _hasher() -> PasswordHasher:
 def _dummy_hash(hasher: PasswordHasher) -> str:
     # Verified against an unknown e-mail so that a wrong address costs as long as a wrong password.
     return hasher.hash(secrets.token_urlsafe(16))
+
+
+def dummy_hash() -> str:
+    """A hash of no one's password, to check against when the e-mail address has no account."""
+    return _dummy_hash(_hasher())
 
 
 class AccountError(ValueError):
@@ -86,8 +100,14 @@ def new_session_token() -> str:
     return secrets.token_hex(16)
 
 
-def check_password_strength(password: str) -> None:
-    """Refuse passwords shorter than MIN_PASSWORD_LENGTH (or absurdly long) characters."""
+def check_password_strength(password: str, personal: Iterable[str] = ()) -> None:
+    """Refuse passwords that are too short, too long, or easy to guess.
+
+    Easy to guess means a zxcvbn score under MIN_PASSWORD_SCORE: common and breached passwords,
+    words, names, keyboard patterns, repeats and dates from the dictionaries shipped in the
+    package (nothing is looked up on the network), and the `personal` words given, such as the
+    account's e-mail address and name.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
             f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.", "password"
@@ -96,6 +116,30 @@ def check_password_strength(password: str) -> None:
         raise AccountError(
             f"The password must be {MAX_PASSWORD_LENGTH} characters or fewer.", "password"
         )
+    words = sorted({w for value in personal for w in _personal_words(value)}, key=len, reverse=True)
+    checked = password[:STRENGTH_CHECKED_LENGTH]
+    result = zxcvbn.zxcvbn(checked, user_inputs=words)
+    # zxcvbn rates "rita.reviewer1" as strong even for Rita Reviewer: judge also what is left
+    # once the reviewer's own names and address are taken out.
+    rest = re.sub("|".join(map(re.escape, words)), "", checked, flags=re.I) if words else checked
+    if result["score"] < MIN_PASSWORD_SCORE:
+        warning = result["feedback"].get("warning") or "This password is easy to guess."
+    elif rest != checked and zxcvbn.zxcvbn(rest)["score"] < MIN_PASSWORD_SCORE:
+        warning = "This password is built from your name or e-mail address."
+    else:
+        return
+    raise AccountError(
+        f"{warning.rstrip('.')}. Choose a password that is hard to guess: for example, four or "
+        "more unrelated words, and nothing from your name or e-mail address.",
+        "password",
+    )
+
+
+def _personal_words(value: str) -> list[str]:
+    """The value and its parts: "ada.lovelace@state.gov" -> the whole, "ada", "lovelace"..."""
+    value = value.strip().lower()
+    parts = [part for part in re.split(r"[^a-z0-9]+", value) if len(part) >= 3]
+    return [value, *parts] if value else parts
 
 
 def find_reviewer(email: str) -> Reviewer | None:
@@ -157,8 +201,13 @@ def create_reviewer(
     role: str = "reviewer",
     actor: Reviewer | None = None,
     queues: Iterable[Queue] = (),
+    one_time_password: bool = False,
 ) -> Reviewer:
-    """Create a reviewer account and audit it."""
+    """Create a reviewer account and audit it.
+
+    `one_time_password` says someone other than the reviewer chose the password (a generated
+    one): the reviewer must change it before they can use the reviewer pages.
+    """
     email = email.strip().lower()
     if not email or "@" not in email:
         raise AccountError("Enter an e-mail address, like name@state.gov.", "email")
@@ -166,7 +215,7 @@ def create_reviewer(
         raise AccountError("Enter the reviewer's full name.", "name")
     if role not in ROLES:
         raise AccountError(f"The role must be one of: {', '.join(ROLES)}.", "role")
-    check_password_strength(password)
+    check_password_strength(password, (email, name))
     if find_reviewer(email) is not None:
         raise AccountError(f"An account for {email} already exists.", "email")
     reviewer = Reviewer(
@@ -176,6 +225,7 @@ def create_reviewer(
         role=role,
         active=True,
         failed_logins=0,
+        must_change_password=one_time_password,
         session_token=new_session_token(),
         queues=list(queues),
     )
@@ -189,6 +239,7 @@ def create_reviewer(
             "email": email,
             "role": role,
             "queues": [q.slug for q in reviewer.queues],
+            "one_time_password": one_time_password,
         },
     )
     return reviewer
@@ -201,94 +252,8 @@ def bootstrap_admin() -> tuple[str, str] | None:
         return None
     email = "admin@inl.example.gov"
     password = generate_password()
-    create_reviewer(email, "Administrator", password, role="admin")
+    create_reviewer(email, "Administrator", password, role="admin", one_time_password=True)
     return email, password
-
-
-def is_locked(reviewer: Reviewer, now: dt.datetime | None = None) -> bool:
-    """True while the reviewer's lockout period runs."""
-    return reviewer.locked_until is not None and reviewer.locked_until > (now or utcnow())
-
-
-@transactional
-def authenticate(email: str, password: str) -> Reviewer | None:
-    """Check a sign-in attempt; return the reviewer, or None whatever the reason.
-
-    Failed attempts count towards a lockout of LOCKOUT_PERIOD after MAX_FAILED_LOGINS; a locked
-    or deactivated account is refused even with the right password. The caller must
-    answer every refusal the same way so the answer never tells whether the e-mail exists.
-    """
-    reviewer = find_reviewer(email) if len(password) <= MAX_PASSWORD_LENGTH else None
-    if reviewer is None:
-        verify_password(_dummy_hash(_hasher()), password)
-        return None
-    now = utcnow()
-    correct = verify_password(reviewer.password_hash, password)
-    if is_locked(reviewer, now):
-        record_event(
-            "sign_in_refused",
-            actor_type="system",
-            actor_label=reviewer.email,
-            data={"reviewer_id": reviewer.id, "reason": "locked"},
-        )
-        return None
-    if not correct:
-        _count_failure(reviewer, now)
-        return None
-    if not reviewer.active:
-        record_event(
-            "sign_in_refused",
-            actor_type="system",
-            actor_label=reviewer.email,
-            data={"reviewer_id": reviewer.id, "reason": "deactivated"},
-        )
-        return None
-    if needs_rehash(reviewer.password_hash):
-        reviewer.password_hash = hash_password(password)
-    reviewer.failed_logins = 0
-    reviewer.locked_until = None
-    reviewer.last_login_at = now
-    record_event("signed_in", actor=reviewer, data={"reviewer_id": reviewer.id})
-    return reviewer
-
-
-def _count_failure(reviewer: Reviewer, now: dt.datetime) -> None:
-    # The database adds the failure in one UPDATE: a Python `failed_logins += 1` on the row
-    # loaded before the (slow) password check would let parallel wrong passwords overwrite
-    # each other's count and never reach the lockout. A lockout that has run out starts a
-    # new count, decided on the row as it is now, not as it was loaded.
-    lapsed = Reviewer.locked_until.is_not(None) & (Reviewer.locked_until <= now)
-    row = db.session.execute(
-        sa.update(Reviewer)
-        .where(Reviewer.id == reviewer.id)
-        .values(
-            failed_logins=sa.case((lapsed, 1), else_=Reviewer.failed_logins + 1),
-            locked_until=sa.case((lapsed, sa.null()), else_=Reviewer.locked_until),
-        )
-        .returning(Reviewer.failed_logins, Reviewer.locked_until)
-        .execution_options(synchronize_session=False)
-    ).one()
-    set_committed_value(reviewer, "failed_logins", row.failed_logins)
-    set_committed_value(reviewer, "locked_until", row.locked_until)
-    record_event(
-        "sign_in_failed",
-        actor_type="system",
-        actor_label=reviewer.email,
-        data={"reviewer_id": reviewer.id, "failed_logins": row.failed_logins},
-    )
-    # A parallel attempt may have locked the account already: lock it once, not again.
-    if row.failed_logins >= MAX_FAILED_LOGINS and not is_locked(reviewer, now):
-        reviewer.locked_until = now + LOCKOUT_PERIOD
-        record_event(
-            "account_locked",
-            actor_type="system",
-            actor_label=reviewer.email,
-            data={
-                "reviewer_id": reviewer.id,
-                "failed_logins": row.failed_logins,
-                "locked_until": reviewer.locked_until.isoformat(),
-            },
-        )
 
 
 @transactional
@@ -309,21 +274,29 @@ def change_password(reviewer: Reviewer, current: str, new: str, confirm: str) ->
         raise AccountError("Your current password is not correct.", "current_password")
     if new != confirm:
         raise AccountError("The two new passwords do not match.", "confirm_password")
-    check_password_strength(new)
+    try:
+        check_password_strength(new, (reviewer.email, reviewer.name))
+    except AccountError as error:
+        raise AccountError(str(error), "new_password") from error
     if verify_password(reviewer.password_hash, new):
         raise AccountError("Choose a password that differs from your current one.", "new_password")
     reviewer.password_hash = hash_password(new)
     reviewer.password_changed_at = utcnow()
+    reviewer.must_change_password = False
     reviewer.session_token = new_session_token()
     record_event("password_changed", actor=reviewer, data={"reviewer_id": reviewer.id})
 
 
 @transactional
 def reset_password(reviewer: Reviewer, actor: Reviewer | None = None) -> str:
-    """Give the reviewer a new one-time password (returned once) and end their sessions."""
+    """Give the reviewer a new one-time password (returned once) and end their sessions.
+
+    The reviewer must change it at their next sign-in.
+    """
     password = generate_password()
     reviewer.password_hash = hash_password(password)
     reviewer.password_changed_at = utcnow()
+    reviewer.must_change_password = True
     reviewer.session_token = new_session_token()
     reviewer.failed_logins = 0
     reviewer.locked_until = None
@@ -408,14 +381,75 @@ def reactivate(reviewer: Reviewer, actor: Reviewer | None = None) -> None:
 
 
 @transactional
-def unlock(reviewer: Reviewer, actor: Reviewer | None = None) -> None:
-    """End a lockout early and reset the failed-attempt count."""
+def unlock(reviewer: Reviewer, actor: Reviewer | None = None, via: str = "admin") -> None:
+    """End the wait after wrong passwords early and reset the failed-attempt count.
+
+    `via` says who unlocked: "admin" (an admin, or the CLI without `actor`) or "email" (the
+    owner, through an unlock link).
+    """
     if reviewer.locked_until is None and reviewer.failed_logins == 0:
         return
     reviewer.locked_until = None
     reviewer.failed_logins = 0
+    fields = _actor_fields(actor) if via == "admin" else {"actor": reviewer}
     record_event(
         "account_unlocked",
+        **fields,
+        data={"reviewer_id": reviewer.id, "email": reviewer.email, "via": via},
+    )
+
+
+def new_totp_secret() -> str:
+    """A random base32 secret for an authenticator app (160 bits, as RFC 4226 recommends)."""
+    return pyotp.random_base32(32)
+
+
+def totp_uri(reviewer: Reviewer, secret: str) -> str:
+    """The otpauth:// URI an authenticator app reads from the set-up QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(name=reviewer.email, issuer_name=TOTP_ISSUER)
+
+
+def totp_step(secret: str, code: str, now: dt.datetime | None = None) -> int | None:
+    """The time step whose code `code` is (this one, or one step either side for clock drift)."""
+    code = "".join(code.split())
+    if len(code) != TOTP_DIGITS or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    at = now or utcnow()
+    step = totp.timecode(at)
+    for candidate in (step, step - 1, step + 1):
+        if hmac.compare_digest(totp.generate_otp(candidate), code):
+            return candidate
+    return None
+
+
+@transactional
+def enable_totp(reviewer: Reviewer, secret: str, code: str) -> None:
+    """Turn on two-step sign-in once the reviewer proved their app shows the right codes."""
+    if not reviewer.is_lead:
+        raise AccountError("Two-step sign-in is for leads and admins.", "code")
+    if reviewer.totp_enabled:
+        raise AccountError("Two-step sign-in is already on for your account.", "code")
+    step = totp_step(secret, code)
+    if step is None:
+        raise AccountError(
+            "That code is not right. Enter the 6-digit code your app shows now.", "code"
+        )
+    reviewer.totp_secret = secret
+    reviewer.totp_last_step = step
+    record_event("totp_enabled", actor=reviewer, data={"reviewer_id": reviewer.id})
+
+
+@transactional
+def reset_totp(reviewer: Reviewer, actor: Reviewer | None = None) -> None:
+    """Turn two-step sign-in off (a lost phone); the owner can set it up again."""
+    if not reviewer.totp_enabled:
+        return
+    reviewer.totp_secret = None
+    reviewer.totp_last_step = None
+    reviewer.session_token = new_session_token()
+    record_event(
+        "totp_reset",
         **_actor_fields(actor),
         data={"reviewer_id": reviewer.id, "email": reviewer.email},
     )

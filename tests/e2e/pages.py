@@ -264,3 +264,49 @@ class OfferListPage(ServedPage):
         self.page.keyboard.type(text)
         with self.page.expect_navigation():
             self.page.keyboard.press("Enter")
+
+
+class TwoStepSetupPage(ServedPage):
+    """A lead's or admin's page to turn on two-step sign-in: a QR code, its key and a code."""
+
+    def open_from_nav(self) -> TwoStepSetupPage:
+        with self.page.expect_navigation():
+            self.page.get_by_role("link", name="Two-step sign-in").click()
+        return self
+
+    def key(self) -> str:
+        """The key the QR code holds, shown for typing into an app by hand."""
+        return self.page.locator("#totp-key").inner_text()
+
+    def confirm(self, code: str) -> None:
+        """Type the app's code and turn two-step sign-in on."""
+        self.page.get_by_label("Code from your authenticator app").fill(code)
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Turn on two-step sign-in").click()
+
+
+class SignInCodePage(ServedPage):
+    """The second step of signing in: the code from the authenticator app."""
+
+    def enter_code_with_keyboard(self, code: str) -> None:
+        """Type the code into the (emptied) field and press Enter."""
+        field = self.page.get_by_label("Code from your authenticator app")
+        field.fill("")
+        field.focus()
+        self.page.keyboard.type(code)
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
+
+
+class UnlockRequestPage(ServedPage):
+    """The page where a reviewer asks for an unlock link by e-mail."""
+
+    def open_from_sign_in(self) -> UnlockRequestPage:
+        with self.page.expect_navigation():
+            self.page.get_by_role("link", name="get an unlock link by e-mail").click()
+        return self
+
+    def request(self, email: str) -> None:
+        self.page.get_by_label("E-mail address of your account").fill(email)
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Send an unlock link").click()

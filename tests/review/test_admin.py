@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from donations_app.extensions import db
 from donations_app.models import AuditEvent, Reviewer
-from donations_app.services import accounts
+from donations_app.services import accounts, sign_in
 from donations_app.services.audit import record_event
 from tests.conftest import PASSWORD, csrf_token
 
@@ -153,7 +153,7 @@ def test_deactivate_signs_the_reviewer_out_and_reactivate_lets_them_back(
 def test_unlock_ends_a_lockout(app, admin_client, auth, make_reviewer):
     rita_id = make_reviewer().id
     other = app.test_client()
-    for _ in range(accounts.MAX_FAILED_LOGINS):
+    for _ in range(sign_in.MAX_FAILED_LOGINS):
         auth.sign_in("rita@state.example.gov", "wrong password!", client=other)
     assert auth.sign_in("rita@state.example.gov", PASSWORD, client=other).status_code == 401
     url = f"/review/admin/accounts/{rita_id}"

@@ -1,4 +1,4 @@
-"""Signing in and out, lockout, rate limiting, session invalidation and password change."""
+"""Signing in and out, backoff, rate limiting, session invalidation and password change."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from argon2 import extract_parameters
 
 from donations_app.extensions import db
 from donations_app.models import AuditEvent, Reviewer, utcnow
-from donations_app.services import accounts
+from donations_app.services import accounts, sign_in
 from tests.conftest import PASSWORD, audit_actions, csrf_token
 
 HASH_SETTINGS = (
@@ -75,33 +75,53 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, app, auth,
     assert "not the password" not in unknown.text
 
 
-def test_five_wrong_passwords_lock_the_account_and_the_lock_is_audited(
-    client, app, auth, make_reviewer
+def test_five_wrong_passwords_start_the_backoff_and_it_is_audited(
+    client, app, auth, make_reviewer, monkeypatch
 ):
+    now = utcnow()
+    monkeypatch.setattr(sign_in, "utcnow", lambda: now)
     make_reviewer()
-    for _ in range(accounts.MAX_FAILED_LOGINS):
-        assert auth.sign_in("rita@state.example.gov", "wrong password!").status_code == 401
-    locked = auth.sign_in("rita@state.example.gov", PASSWORD)
-    assert locked.status_code == 401
-    unknown = auth.sign_in("nobody@state.example.gov", PASSWORD)
-    # Locked or unknown: the same words, so the page never tells that the account exists.
-    strip = lambda text: re.sub(r'value="[^"]*"', "", text)  # noqa: E731
-    assert strip(locked.text) == strip(unknown.text)
+    for _ in range(sign_in.MAX_FAILED_LOGINS):
+        last = auth.sign_in("rita@state.example.gov", "wrong password!")
+        assert last.status_code == 401
+    assert "wait 1 second and try again" in last.text
+    waiting = auth.sign_in("rita@state.example.gov", PASSWORD)
+    assert waiting.status_code == 401
+    assert "wait 1 second and try again" in waiting.text
     with app.app_context():
         reviewer = db.session.query(Reviewer).one()
-        assert reviewer.locked_until is not None
-        assert reviewer.failed_logins == accounts.MAX_FAILED_LOGINS
+        assert reviewer.locked_until == now + dt.timedelta(seconds=1)
+        # The attempt made during the wait was refused without being counted.
+        assert reviewer.failed_logins == sign_in.MAX_FAILED_LOGINS
         events = db.session.query(AuditEvent).filter_by(action="account_locked").all()
         assert len(events) == 1
         assert events[0].data["reviewer_id"] == reviewer.id
-    assert audit_actions(app).count("sign_in_failed") == accounts.MAX_FAILED_LOGINS
+    assert audit_actions(app).count("sign_in_failed") == sign_in.MAX_FAILED_LOGINS
 
 
-def test_lock_ends_after_the_lockout_period(client, app, auth, make_reviewer):
+def test_an_unknown_address_is_slowed_down_like_an_account(app, auth, make_reviewer, monkeypatch):
+    now = utcnow()
+    monkeypatch.setattr(sign_in, "utcnow", lambda: now)
+    make_reviewer()
+    known, unknown = app.test_client(), app.test_client()
+    known.environ_base["REMOTE_ADDR"] = "10.0.0.1"
+    unknown.environ_base["REMOTE_ADDR"] = "10.0.0.2"
+    for _ in range(sign_in.MAX_FAILED_LOGINS):
+        auth.sign_in("rita@state.example.gov", "wrong password!", client=known)
+        auth.sign_in("nobody@state.example.gov", "wrong password!", client=unknown)
+    locked = auth.sign_in("rita@state.example.gov", PASSWORD, client=known)
+    nobody = auth.sign_in("nobody@state.example.gov", PASSWORD, client=unknown)
+    # Waiting or unknown: the same words, so the page never tells that the account exists.
+    strip = lambda text: re.sub(r'value="[^"]*"', "", text)  # noqa: E731
+    assert locked.status_code == nobody.status_code == 401
+    assert strip(locked.text) == strip(nobody.text)
+
+
+def test_owner_signs_in_once_the_wait_is_over(client, app, auth, make_reviewer, monkeypatch):
     reviewer_id = make_reviewer().id
     with app.app_context():
         reviewer = db.session.get(Reviewer, reviewer_id)
-        reviewer.failed_logins = accounts.MAX_FAILED_LOGINS
+        reviewer.failed_logins = sign_in.MAX_FAILED_LOGINS
         reviewer.locked_until = utcnow() - dt.timedelta(seconds=1)
         db.session.commit()
     assert auth.sign_in("rita@state.example.gov", PASSWORD).status_code == 302

@@ -7,6 +7,7 @@ may use it and add it to the table.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -17,7 +18,7 @@ from flask.testing import FlaskClient
 
 from donations_app import create_app
 from donations_app.extensions import db
-from donations_app.models import Item, Offer, Queue, Reviewer
+from donations_app.models import Item, Offer, OutboxMessage, Queue, Reviewer
 from donations_app.services.references import allocate_reference
 from donations_app.services.rules import active_ruleset
 from tests.conftest import AuthActions
@@ -29,6 +30,9 @@ REVIEWER = "reviewer"  # signed-in reviewers, leads and admins
 LEAD = "lead"  # signed-in leads and admins
 ADMIN = "admin"  # signed-in admins
 SIGN_OUT = "sign-out"  # anyone may post it, and everyone lands on the sign-in page
+# The second step of signing in: without a right password first, the sign-in page; a signed-in
+# reviewer is sent on to their work.
+PASSWORD_FIRST = "password first"
 
 EXPECTED: dict[str, str] = {
     # service pages
@@ -58,6 +62,10 @@ EXPECTED: dict[str, str] = {
     "review.sign_in": PUBLIC,
     "review.sign_out": SIGN_OUT,
     "review.change_password": REVIEWER,
+    "review.sign_in_code": PASSWORD_FIRST,
+    "review.request_unlock": PUBLIC,
+    "review.unlock_account": SECRET_LINK,
+    "review.two_step": LEAD,
     # reviewer work
     "review.queues": REVIEWER,
     "review.offers": REVIEWER,
@@ -84,6 +92,7 @@ EXPECTED: dict[str, str] = {
     "review.admin_account_reactivate": ADMIN,
     "review.admin_account_unlock": ADMIN,
     "review.admin_account_password": ADMIN,
+    "review.admin_account_totp_reset": ADMIN,
     "review.admin_audit": ADMIN,
 }
 SKIPPED = {"static"}
@@ -167,9 +176,24 @@ def world(app: Flask, make_reviewer: Callable[..., Reviewer]) -> dict:
             },
             "tokens": {
                 "intake.resume_draft": drafts.resume_token(draft),
+                # An unlock link works once: each request gets a new one.
+                "review.unlock_account": lambda: unlock_token(app, target.email),
                 "status": status_token(offer),
             },
         }
+
+
+def unlock_token(app: Flask, email: str) -> str:
+    """The token of a fresh unlock link e-mailed to the account `email`."""
+    from donations_app.services import sign_in
+
+    with app.test_request_context():
+        reviewer = db.session.query(Reviewer).filter_by(email=email).one()
+        reviewer.failed_logins, reviewer.unlock_sent_at = 1, None
+        db.session.commit()
+        sign_in.send_unlock_link(email)
+        body = db.session.query(OutboxMessage).order_by(OutboxMessage.id.desc()).first().body_text
+        return re.search(r"/review/sign-in/unlock/(\S+)", body).group(1)
 
 
 def url_for_kind(app: Flask, rule, world: dict, kind: str) -> str:
@@ -178,7 +202,9 @@ def url_for_kind(app: Flask, rule, world: dict, kind: str) -> str:
     for name in rule.arguments:
         if name == "token":
             token = world["tokens"].get(rule.endpoint, world["tokens"]["status"])
-            values[name] = FORGED_TOKEN if kind == "anonymous" else token
+            values[name] = (
+                FORGED_TOKEN if kind == "anonymous" else (token() if callable(token) else token)
+            )
         elif name in world["args"]:
             values[name] = world["args"][name]
         else:
@@ -222,6 +248,8 @@ def expected(level: str, kind: str) -> str:
         return "sign_in"
     if level == SECRET_LINK:
         return "not_found" if kind == "anonymous" else "allowed"
+    if level == PASSWORD_FIRST:
+        return "allowed" if kind in RANK else "sign_in"
     if kind not in RANK:
         return "sign_in"
     return "allowed" if RANK[kind] >= RANK[level] else "forbidden"

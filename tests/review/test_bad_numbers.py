@@ -17,8 +17,7 @@ import sqlalchemy as sa
 
 from donations_app.extensions import db
 from donations_app.models import AuditEvent, Reviewer
-from donations_app.services import accounts
-from tests.conftest import PASSWORD
+from donations_app.services import accounts, sign_in
 from tests.review import listing_builders
 from tests.review.triage_support import (
     actions,
@@ -220,7 +219,7 @@ def test_the_largest_account_number_is_an_ordinary_404(app, client, ada, auth):
 
 def test_parallel_wrong_passwords_all_count_and_lock_once(app, rita, monkeypatch):
     """Every attempt loads the account before any writes: each failure must still count."""
-    attempts = accounts.MAX_FAILED_LOGINS + 1
+    attempts = sign_in.MAX_FAILED_LOGINS + 1
     all_loaded = threading.Barrier(attempts, timeout=30)
     real_verify = accounts.verify_password
 
@@ -234,7 +233,8 @@ def test_parallel_wrong_passwords_all_count_and_lock_once(app, rita, monkeypatch
     def attempt() -> None:
         try:
             with app.app_context():
-                assert accounts.authenticate("rita@state.example.gov", "wrong password!") is None
+                attempt = sign_in.authenticate("rita@state.example.gov", "wrong password!", "::1")
+                assert attempt.reviewer is None
                 db.session.commit()
         except BaseException as error:  # a failed thread must fail the test, not vanish
             failures.append(error)
@@ -248,27 +248,29 @@ def test_parallel_wrong_passwords_all_count_and_lock_once(app, rita, monkeypatch
     with app.app_context():
         reviewer = db.session.get(Reviewer, rita.id)
         assert reviewer.failed_logins == attempts
-        assert accounts.is_locked(reviewer)
+        assert sign_in.is_locked(reviewer)
         counted = db.session.scalars(
             sa.select(AuditEvent).filter_by(action="sign_in_failed").order_by(AuditEvent.id)
         ).all()
         assert sorted(e.data["failed_logins"] for e in counted) == list(range(1, attempts + 1))
         locks = db.session.scalars(sa.select(AuditEvent).filter_by(action="account_locked")).all()
         assert len(locks) == 1
-        assert locks[0].data["failed_logins"] == accounts.MAX_FAILED_LOGINS
+        assert locks[0].data["failed_logins"] == sign_in.MAX_FAILED_LOGINS
 
 
-def test_a_wrong_password_after_a_lapsed_lockout_starts_a_new_count(app, rita):
+def test_a_wrong_password_after_a_lapsed_wait_doubles_the_next_wait(app, rita):
     with app.app_context():
         reviewer = db.session.get(Reviewer, rita.id)
-        reviewer.failed_logins = accounts.MAX_FAILED_LOGINS
-        reviewer.locked_until = accounts.utcnow() - dt.timedelta(seconds=1)
+        reviewer.failed_logins = sign_in.MAX_FAILED_LOGINS
+        reviewer.locked_until = sign_in.utcnow() - dt.timedelta(seconds=1)
         db.session.commit()
     with app.app_context():
-        assert accounts.authenticate("rita@state.example.gov", "wrong password!") is None
-        db.session.commit()
+        before = sign_in.utcnow()
+        attempt = sign_in.authenticate("rita@state.example.gov", "wrong password!", "::1")
+        assert attempt.reviewer is None and attempt.wait is not None
     with app.app_context():
         reviewer = db.session.get(Reviewer, rita.id)
-        assert (reviewer.failed_logins, reviewer.locked_until) == (1, None)
+        assert reviewer.failed_logins == sign_in.MAX_FAILED_LOGINS + 1
+        assert reviewer.locked_until >= before + dt.timedelta(seconds=2)
+        # The start of the backoff is recorded once, not again.
         assert db.session.query(AuditEvent).filter_by(action="account_locked").count() == 0
-        assert accounts.authenticate("rita@state.example.gov", PASSWORD) is not None
