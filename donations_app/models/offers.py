@@ -65,7 +65,6 @@ class Offer(Base):
         sa.CheckConstraint("length(contact_name) >= 1", name="contact_name_nonempty"),
         sa.CheckConstraint("length(agency_state) = 2", name="agency_state_length"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
-        sa.CheckConstraint("status_link_version >= 1", name="status_link_version_positive"),
         sa.Index("ix_offers_status_queue", "status", "queue_id"),
         sa.Index("ix_offers_submitted_at", "submitted_at"),
         # Offer list filters and sorts, reports (migration 0002).

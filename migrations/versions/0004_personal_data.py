@@ -41,17 +41,14 @@ _KEPT_COLUMNS = (
 
 
 def upgrade():
-    with op.batch_alter_table("offers", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("status_link_version", sa.Integer(), nullable=False, server_default="1")
-        )
-        batch_op.add_column(
-            sa.Column("status_link_sent_at", sa.DateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("personal_data_erased_at", sa.DateTime(timezone=True), nullable=True)
-        )
-        batch_op.create_check_constraint("status_link_version_positive", "status_link_version >= 1")
+    # Plain ADD COLUMN, not a batch table copy: SQLite with foreign keys on cannot drop and
+    # recreate the offers table that items, evaluations and audit events point at.
+    op.add_column(
+        "offers",
+        sa.Column("status_link_version", sa.Integer(), nullable=False, server_default="1"),
+    )
+    op.add_column("offers", sa.Column("status_link_sent_at", sa.DateTime(timezone=True)))
+    op.add_column("offers", sa.Column("personal_data_erased_at", sa.DateTime(timezone=True)))
     _drop_append_only_triggers()
     _create_erasable_label_triggers()
 
@@ -60,7 +57,6 @@ def downgrade():
     _drop_append_only_triggers()
     _create_strict_triggers()
     with op.batch_alter_table("offers", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_offers_status_link_version_positive", type_="check")
         batch_op.drop_column("personal_data_erased_at")
         batch_op.drop_column("status_link_sent_at")
         batch_op.drop_column("status_link_version")
