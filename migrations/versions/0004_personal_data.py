@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_personal_data"
-down_revision = "0002"  # TEMPORARY for testing; final: "0003_account_security"
+down_revision = "0003_account_security"
 branch_labels = None
 depends_on = None
 
