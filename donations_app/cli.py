@@ -1,4 +1,4 @@
-"""Flask CLI commands: rules, users, outbox, drafts and the first-run bootstrap."""
+"""Flask CLI commands: rules, users, outbox, drafts, data and the first-run bootstrap."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from donations_app.privacy_cli import data
 from donations_app.rules_cli import rules
 from donations_app.users_cli import users
 
@@ -84,3 +85,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(outbox)
     app.cli.add_command(drafts)
+    app.cli.add_command(data)

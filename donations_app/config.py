@@ -65,6 +65,11 @@ class Config:
         # production). Production defaults to the host of PUBLIC_BASE_URL.
         self.TRUSTED_HOSTS = _list("TRUSTED_HOSTS") or None
         self.DRAFT_LIFETIME_DAYS = _int("DRAFT_LIFETIME_DAYS", 30)
+        self.PERSONAL_DATA_RETENTION_DAYS = _int("PERSONAL_DATA_RETENTION_DAYS", 3 * 365)
+        self.STATUS_LINK_DAYS_AFTER_DECISION = _int("STATUS_LINK_DAYS_AFTER_DECISION", 365)
+        self.STATUS_LINK_EMAIL_RATE_LIMIT = os.environ.get(
+            "STATUS_LINK_EMAIL_RATE_LIMIT", "10 per hour"
+        )
         self.SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "30 per hour")
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
         self.CHECK_RATE_LIMIT = os.environ.get("CHECK_RATE_LIMIT", "120 per hour")

@@ -15,6 +15,7 @@ TITLES = {
     403: "You do not have access to this page",
     404: "Page not found",
     405: "Method not allowed",
+    410: "This link has expired",
     413: "The upload is too large",
     429: "Too many requests",
     500: "Sorry, there is a problem with the service",

@@ -73,9 +73,17 @@ draft_email_limit = limiter.shared_limit(
     methods=["POST"],
 )
 
+status_link_email_limit = limiter.shared_limit(
+    _setting("STATUS_LINK_EMAIL_RATE_LIMIT"),
+    scope="status-link-email",
+    key_func=get_remote_address,
+    methods=["POST"],
+)
+
 
 def hit_draft_email_address_limit(email: str) -> None:
-    """Count one draft e-mail to `email`; TooManyRequests when the address had its share.
+    """Count one draft or status-link e-mail to `email`; TooManyRequests when the address had
+    its share (both send a private link, so they share DRAFT_EMAIL_PER_ADDRESS_LIMIT).
 
     The address is kept in the limiter's storage only as a keyed hash.
     """

@@ -1,12 +1,16 @@
-"""The donor's private status page: findings, decisions, timeline, info response and withdrawal."""
+"""The donor's private status page: findings, decisions, timeline, info response and withdrawal;
+a new link on request, and the page of an expired link."""
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import EmailField, StringField, TextAreaField
 
 from donations_app.errors import wants_json
 from donations_app.guidelines.engine import jsonable
@@ -15,6 +19,7 @@ from donations_app.intake.answers import ErrorLink, attach_errors, item_body, lo
 from donations_app.intake.forms import CHOICE_SUFFIX, WithdrawForm, info_response_form
 from donations_app.intake.views import form_context
 from donations_app.parsing import whole_number
+from donations_app.ratelimits import hit_draft_email_address_limit, status_link_email_limit
 from donations_app.services.offer_body import item_line, offer_body
 from donations_app.services.offers import (
     MAX_ANSWER,
@@ -26,11 +31,14 @@ from donations_app.services.offers import (
     find_offer_by_token,
     open_questions,
     respond_to_info_request,
+    rotate_status_link,
+    send_new_status_link,
     status_document,
+    status_link_expired,
     withdraw_offer,
 )
 from donations_app.services.rules import active_ruleset
-from donations_app.services.transaction import ConcurrentChange
+from donations_app.services.transaction import ConcurrentChange, ServiceError
 from donations_app.services.workflow import TransitionError
 from donations_app.text import TextProblem, clean_text
 
@@ -62,14 +70,49 @@ CHANGED_WHILE_ANSWERING = "This offer changed while you were answering: check it
 MAX_REASON = 2000
 
 
-def _offer_or_404(token: str) -> Offer:
+# Private links in request paths: the status token, a draft's resume token.
+_PRIVATE_PATH = re.compile(r"(/status/|/offer/draft/)(?!new-link\b)[^/\s?\"]+")
+
+
+class PrivateLinkFilter(logging.Filter):
+    """Replaces the token of a private link in a logged request line with "[token]"."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                _PRIVATE_PATH.sub(r"\1[token]", arg) if isinstance(arg, str) else arg
+                for arg in (record.args if isinstance(record.args, tuple) else (record.args,))
+            )
+        record.msg = _PRIVATE_PATH.sub(r"\1[token]", str(record.msg))
+        return True
+
+
+@bp.record_once
+def _keep_tokens_out_of_request_logs(state: BlueprintSetupState) -> None:
+    # The development server logs every request line through the "werkzeug" logger.
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, PrivateLinkFilter) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(PrivateLinkFilter())
+
+
+class NewLinkForm(FlaskForm):
+    """Ask for a new status link: the offer's reference and the contact's e-mail address."""
+
+    reference = StringField("Offer reference number")
+    email = EmailField("The contact e-mail address given in the offer")
+
+
+def _offer_or_404(token: str, *, allow_expired: bool = False) -> Offer:
     offer = find_offer_by_token(token)
     if offer is None:
         abort(
             404,
-            description="This status link is not valid. Use the whole link from your "
-            "confirmation e-mail.",
+            description="This status link is not valid: use the whole link from your most recent "
+            "e-mail about the offer, or ask for a new link at "
+            f"{url_for('intake.new_link')}.",
         )
+    if not allow_expired and status_link_expired(offer):
+        abort(410, description="This status link has expired.")
     return offer
 
 
@@ -158,10 +201,60 @@ def _changed_while_answering(offer: Offer, token: str, answer: str = "") -> tupl
 @bp.get("/status/<token>")
 def status(token: str) -> Any:
     """The offer's status page, or its JSON status document when the client asks for JSON."""
-    offer = _offer_or_404(token)
+    offer = _offer_or_404(token, allow_expired=True)
+    if status_link_expired(offer):
+        if wants_json():
+            abort(410, description="This status link has expired. Ask for a new one.")
+        form = NewLinkForm(data={"reference": offer.reference})
+        return render_template("intake/status_expired.html", offer=offer, form=form), 410
     if wants_json():
         return jsonify(status_document(offer))
     return _render_status(offer, token)
+
+
+@bp.post("/status/<token>/new-link")
+@status_link_email_limit
+def replace_link(token: str) -> Any:
+    """Replace this status link with a new one, e-mailed to the contact; this one stops working."""
+    offer = _offer_or_404(token)
+    hit_draft_email_address_limit(offer.contact_email)
+    try:
+        rotate_status_link(offer)
+    except ServiceError as error:
+        abort(404, description=str(error))
+    return redirect(url_for("intake.new_link_sent"))
+
+
+@bp.route("/status/new-link", methods=["GET", "POST"])
+@status_link_email_limit
+def new_link() -> Any:
+    """Ask for a new status link by reference and contact e-mail; the answer never says whether
+    they matched an offer, so the form cannot be used to find out who offered what."""
+    form = NewLinkForm()
+    if request.method == "POST" and form.validate():
+        email = (form.email.data or "").strip()
+        reference = (form.reference.data or "").strip()
+        if email and reference:
+            hit_draft_email_address_limit(email)
+            send_new_status_link(reference[:20], email[:254])
+            return redirect(url_for("intake.new_link_sent"))
+        errors = []
+        if not reference:
+            form.reference.errors = ["Enter the offer's reference number, like UA-2026-000012."]
+            errors.append(ErrorLink(form.reference.id, form.reference.errors[0]))
+        if not email:
+            form.email.errors = ["Enter the contact e-mail address given in the offer."]
+            errors.append(ErrorLink(form.email.id, form.email.errors[0]))
+        return render_template(
+            "intake/new_link.html", form=form, errors=errors, form_has_errors=True
+        ), 400
+    return render_template("intake/new_link.html", form=form, errors=[])
+
+
+@bp.get("/status/new-link/sent")
+def new_link_sent() -> str:
+    """What happens next, the same whether or not a link was sent."""
+    return render_template("intake/new_link_sent.html")
 
 
 def _mismatch() -> NoReturn:

@@ -115,6 +115,13 @@ class Offer(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Optimistic concurrency: an UPDATE from a stale copy fails instead of overwriting.
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
+    # Private status links (migration 0004): rotating increments the version, and older links
+    # stop working; sent_at is when the current link was issued by a rotation.
+    status_link_version: Mapped[int] = mapped_column(
+        sa.Integer, nullable=False, default=1, server_default="1"
+    )
+    status_link_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    personal_data_erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     items: Mapped[list[Item]] = relationship(
         back_populates="offer", order_by="Item.position", cascade="all, delete-orphan"

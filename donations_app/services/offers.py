@@ -33,6 +33,8 @@ from donations_app.models import (
     Item,
     Offer,
     Queue,
+    Reviewer,
+    utcnow,
     utctoday,
 )
 from donations_app.models.vocabulary import FINAL_STATUSES
@@ -151,7 +153,6 @@ def _create_offer(data: dict, source: str) -> Offer:
         "submitted",
         offer=offer,
         actor_type="api" if source == "api" else "donor",
-        actor_label=offer.contact_email,
         to_status=offer.status,
         data={"outcome": result.outcome, "queue": result.queue, "items": len(offer.items)},
         visible_to_donor=True,
@@ -305,8 +306,12 @@ def _serializer() -> URLSafeSerializer:
 
 
 def status_token(offer: Offer) -> str:
-    """The signed token of the offer's private status link."""
-    return _serializer().dumps(offer.public_id)
+    """The signed token of the offer's current private status link."""
+    # Version 1 signs the bare public id, as links did before they could rotate, so links
+    # e-mailed before rotation existed keep working until the offer's first rotation.
+    if offer.status_link_version == 1:
+        return _serializer().dumps(offer.public_id)
+    return _serializer().dumps([offer.public_id, offer.status_link_version])
 
 
 def status_url(offer: Offer) -> str:
@@ -326,12 +331,101 @@ def find_offer(public_id: str | None) -> Offer | None:
 
 
 def find_offer_by_token(token: str) -> Offer | None:
-    """The offer of a status token, or None for a bad signature or an unknown offer."""
+    """The offer of a status token, or None for a bad signature, an unknown offer or a link
+    replaced by a newer one (rotated, or the offer's personal data erased)."""
     try:
-        public_id = _serializer().loads(token)
+        payload = _serializer().loads(token)
     except BadSignature:
         return None
-    return find_offer(public_id) if isinstance(public_id, str) else None
+    if isinstance(payload, str):
+        public_id, version = payload, 1
+    elif (
+        isinstance(payload, list)
+        and len(payload) == 2
+        and isinstance(payload[0], str)
+        and isinstance(payload[1], int)
+    ):
+        public_id, version = payload
+    else:
+        return None
+    offer = find_offer(public_id)
+    if offer is None or offer.status_link_version != version:
+        return None
+    return offer
+
+
+def final_status_at(offer: Offer) -> dt.datetime | None:
+    """When the offer reached its final status (from the audit trail), or None while open."""
+    if offer.status not in FINAL_STATUSES:
+        return None
+    return db.session.scalar(
+        sa.select(sa.func.max(AuditEvent.created_at)).where(
+            AuditEvent.offer_id == offer.id, AuditEvent.to_status == offer.status
+        )
+    ) or (offer.decided_at or offer.submitted_at)
+
+
+def status_link_expires_at(offer: Offer) -> dt.datetime | None:
+    """When the offer's current status link stops working, or None while the offer is open.
+
+    A link works until STATUS_LINK_DAYS_AFTER_DECISION after the final status, or after the
+    link was issued, whichever is later: a new link asked for after expiry works again.
+    """
+    final = final_status_at(offer)
+    if final is None:
+        return None
+    start = max(final, offer.status_link_sent_at or final)
+    return start + dt.timedelta(days=current_app.config["STATUS_LINK_DAYS_AFTER_DECISION"])
+
+
+def status_link_expired(offer: Offer) -> bool:
+    """True once the offer's current status link has expired."""
+    expires = status_link_expires_at(offer)
+    return expires is not None and expires <= utcnow()
+
+
+def rotate_status_link(
+    offer: Offer, *, actor: Reviewer | None = None, why: str = "donor_request"
+) -> None:
+    """Replace the offer's status link (older links stop working) and e-mail the new one to
+    the contact; audited without the link or the address; commits."""
+    if offer.personal_data_erased_at is not None:
+        raise ServiceError("This offer's contact details were erased: there is no one to send to.")
+    with transaction():
+        offer.status_link_version += 1
+        offer.status_link_sent_at = utcnow()
+        record_event(
+            "status_link_rotated",
+            offer=offer,
+            actor=actor,
+            actor_type=None if actor is not None else "donor",
+            data={"why": why},
+            visible_to_donor=True,
+        )
+        enqueue_mail(
+            "status_link",
+            offer.contact_email,
+            "status_link",
+            offer=offer,
+            status_url=status_url(offer),
+        )
+
+
+def send_new_status_link(reference: str, email: str) -> bool:
+    """E-mail a new status link when `email` is the contact address on file of the offer with
+    this reference; True if one was sent. The caller answers the same either way."""
+    with transaction():
+        offer = db.session.scalar(
+            sa.select(Offer).where(Offer.reference == reference.strip().upper())
+        )
+    if (
+        offer is None
+        or offer.personal_data_erased_at is not None
+        or offer.contact_email.strip().lower() != email.strip().lower()
+    ):
+        return False
+    rotate_status_link(offer, why="lost_link")
+    return True
 
 
 def donor_timeline(offer: Offer) -> list[AuditEvent]:
@@ -468,7 +562,6 @@ def _reevaluate(offer: Offer, items: dict[int, dict], answer: str) -> None:
         _status_for(result.outcome),
         action="info_response",
         actor_type="donor",
-        actor_label=offer.contact_email,
         reason=answer,
         data={"items": changed, "outcome": result.outcome, "queue": result.queue},
         visible_to_donor=True,
@@ -496,7 +589,6 @@ def _return_to_queue(offer: Offer, answer: str) -> None:
         "queued",
         action="info_response",
         actor_type="donor",
-        actor_label=offer.contact_email,
         reason=answer,
         data={"items": [], "answered_question": True, "queue": offer.queue.slug},
         visible_to_donor=True,
@@ -519,7 +611,6 @@ def withdraw_offer(offer: Offer, reason: str = "") -> Offer:
             "withdrawn",
             action="withdrawn",
             actor_type="donor",
-            actor_label=offer.contact_email,
             reason=reason.strip(),
             visible_to_donor=True,
         )
