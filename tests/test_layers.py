@@ -25,7 +25,7 @@ def transaction_calls(path: Path) -> list[str]:
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
-        and node.func.attr in {"commit", "rollback", "flush", "begin", "begin_nested"}
+        and node.func.attr in {"commit", "rollback", "begin", "begin_nested"}
     ]
 
 
