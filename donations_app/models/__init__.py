@@ -6,6 +6,7 @@ from donations_app.models.base import Base
 from donations_app.models.evaluation import Evaluation, Finding
 from donations_app.models.offers import Draft, IdempotencyKey, Item, Offer, ReferenceNumber
 from donations_app.models.review import ItemDecision, Note, Queue, Reviewer, queue_members
+from donations_app.models.rulesets import RuleSetActivation, RuleSetFile, StoredRuleSet
 
 __all__ = [
     "AuditEvent",
@@ -22,6 +23,9 @@ __all__ = [
     "Queue",
     "ReferenceNumber",
     "Reviewer",
+    "RuleSetActivation",
+    "RuleSetFile",
+    "StoredRuleSet",
     "queue_members",
     "utcnow",
     "utctoday",
