@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from donations_app.rules_cli import rules
+from donations_app.ruleset_cli import add_ruleset_commands
 from donations_app.users_cli import users
 
 
@@ -77,6 +78,7 @@ def drafts_purge() -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
+    add_ruleset_commands(rules)
     app.cli.add_command(rules)
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(users)
