@@ -68,13 +68,15 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_rule_set_activations_rule_set_id"), ["rule_set_id"], unique=False
         )
-    with op.batch_alter_table("queues") as batch_op:
-        batch_op.add_column(
-            sa.Column("retired", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # A plain ADD COLUMN: a batch copy of queues would have to drop a table offers refer to.
+    op.add_column(
+        "queues", sa.Column("retired", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("PRAGMA foreign_keys=OFF")
     with op.batch_alter_table("queues") as batch_op:
         batch_op.drop_column("retired")
     with op.batch_alter_table("rule_set_activations") as batch_op:
