@@ -10,12 +10,10 @@ from donations_app.extensions import db
 from donations_app.models import Queue
 
 
-def all_queues(*, include_retired: bool = False) -> list[Queue]:
-    """Every queue routing can lead to (with `include_retired`, all), in display order."""
-    query = sa.select(Queue).order_by(Queue.position, Queue.name)
-    if not include_retired:
-        query = query.where(Queue.retired.is_(False))
-    return list(db.session.scalars(query))
+def all_queues() -> list[Queue]:
+    """Every queue routing can lead to (not the retired ones), in display order."""
+    query = sa.select(Queue).where(Queue.retired.is_(False))
+    return list(db.session.scalars(query.order_by(Queue.position, Queue.name)))
 
 
 def queue_by_slug(slug: str) -> Queue | None:
