@@ -2,7 +2,7 @@
 queues no route leads to any more are retired rather than deleted.
 
 Revision ID: 0005_rule_sets
-Revises: 0002
+Revises: 0004_personal_data
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = "0005_rule_sets"
-down_revision = "0002"
+down_revision = "0004_personal_data"
 branch_labels = None
 depends_on = None
 
