@@ -96,10 +96,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_rules(app: Flask) -> None:
-    """Load the guideline rules; a rule set with errors refuses to become active."""
-    from donations_app.services.rules import RuleBook
+    """Serve the database's active rule set (publishing RULES_DIR on a fresh database)."""
+    from donations_app.services.rules import install_rulebook
 
-    app.extensions["rulebook"] = RuleBook(app.config["RULES_DIR"])
+    install_rulebook(app)
 
 
 def register_blueprints(app: Flask) -> None:

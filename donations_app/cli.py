@@ -6,8 +6,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from donations_app.impact_cli import add_impact_commands
 from donations_app.privacy_cli import data
 from donations_app.rules_cli import rules
+from donations_app.ruleset_cli import add_ruleset_commands
 from donations_app.users_cli import users
 
 
@@ -78,8 +80,8 @@ def drafts_purge() -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
-    import donations_app.impact_cli  # noqa: F401  (adds `rules impact` to the group)
-
+    add_ruleset_commands(rules)
+    add_impact_commands(rules)
     app.cli.add_command(rules)
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(users)

@@ -43,6 +43,10 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.RULES_DIR = os.environ.get("RULES_DIR") or str(PROJECT_ROOT / "rules")
+        # How often each process checks which rule set is active; development also publishes
+        # every saved edit of RULES_DIR (RULES_WATCH).
+        self.RULES_REFRESH_SECONDS = float(os.environ.get("RULES_REFRESH_SECONDS") or 5)
+        self.RULES_WATCH = _bool("RULES_WATCH", False)
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
         self.MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 20000)
 
@@ -114,6 +118,7 @@ class DevelopmentConfig(Config):
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.OUTBOX_IN_APP_SENDER = _bool("OUTBOX_IN_APP_SENDER", True)
         self.CREATE_ADMIN_ON_EMPTY_DB = True
+        self.RULES_WATCH = _bool("RULES_WATCH", True)
 
 
 class TestingConfig(Config):

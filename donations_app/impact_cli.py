@@ -12,7 +12,6 @@ from typing import IO, Any
 import click
 
 from donations_app.guidelines import RuleSet, RuleSetError, load_rules
-from donations_app.rules_cli import rules
 from donations_app.services.impact import (
     STATUS_CHOICES,
     ImpactSummary,
@@ -78,7 +77,7 @@ def _json_change(change: OfferChange) -> dict[str, Any]:
     }
 
 
-@rules.command("impact")
+@click.command("impact")
 @click.argument("candidate", type=click.Path(exists=True, file_okay=False))
 @click.option(
     "--status",
@@ -193,7 +192,7 @@ def _progress_bar(total: int) -> Any:
     return advance
 
 
-@rules.command("recheck")
+@click.command("recheck")
 @click.option(
     "--status",
     "statuses",
@@ -217,3 +216,9 @@ def recheck_command(statuses: str, dry_run: bool) -> None:
     )
     for reference in summary.changed:
         click.echo(f"  {reference}")
+
+
+def add_impact_commands(group: click.Group) -> None:
+    """Add `impact` and `recheck` to the `flask rules` group."""
+    group.add_command(impact_command)
+    group.add_command(recheck_command)

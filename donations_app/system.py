@@ -5,19 +5,26 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, render_template
 
 from donations_app.services.health import database_reachable
-from donations_app.services.rules import active_ruleset
+from donations_app.services.rules import active_ruleset, rulebook
 
 bp = Blueprint("system", __name__)
 
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    """Report the database's reachability and the active rule-set version; 503 if the DB is down."""
+    """Report the database's reachability and the active rule-set version; 503 if the DB is down.
+
+    A broken edit of the rules directory (development) is listed under `pending_errors`: the
+    last good set still serves, so the status stays 200.
+    """
     healthy = database_reachable()
+    ruleset: dict[str, object] = {"version": active_ruleset().version}
+    if rulebook().pending_errors:
+        ruleset["pending_errors"] = rulebook().pending_errors
     body = {
         "status": "ok" if healthy else "unavailable",
         "database": "ok" if healthy else "unreachable",
-        "ruleset": {"version": active_ruleset().version},
+        "ruleset": ruleset,
     }
     return jsonify(body), 200 if healthy else 503
 

@@ -7,6 +7,8 @@ RuleSetError, each as `file:line:col: message`, so a typo cannot silently disabl
 from __future__ import annotations
 
 import hashlib
+import tempfile
+from collections.abc import Mapping as FileMapping
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +38,49 @@ SPECIAL_FILES = ("catalog.yaml", "routing.yaml")
 def load_rules(path: str | Path, run_rule_examples: bool = True) -> RuleSet:
     """Load and check a rules directory; RuleSetError lists every problem found."""
     directory = Path(path)
-    problems = Problems()
     if not directory.is_dir():
         raise RuleSetError([f"{directory}:1:1: not a directory of rule files"])
-    catalog = read_catalog(directory / "catalog.yaml", _shown(directory, "catalog.yaml"), problems)
+    return _load(directory, str(directory), run_rule_examples)
+
+
+def load_rules_from_files(
+    files: FileMapping[str, str], shown_in: str = "", run_rule_examples: bool = True
+) -> RuleSet:
+    """Load a rule set from its files' texts (name -> YAML), as stored by a publication.
+
+    Errors name each file as `shown_in/name` (or just `name`). The version is the one the same
+    files give in a directory, so a set keeps its version from disk to storage and back.
+    """
+    with tempfile.TemporaryDirectory(prefix="ruleset-") as folder:
+        directory = Path(folder)
+        for name, text in files.items():
+            if Path(name).name != name:
+                raise RuleSetError([f"{name}:1:1: a rule file name cannot name a folder"])
+            (directory / name).write_bytes(text.encode("utf-8"))
+        return _load(directory, shown_in, run_rule_examples)
+
+
+def read_rule_files(path: str | Path) -> dict[str, str]:
+    """The text of every file of a rules directory that its version covers (name -> text)."""
+    return {
+        file.name: file.read_bytes().decode("utf-8", errors="replace")
+        for file in sorted(Path(path).glob("*.yaml"))
+    }
+
+
+def _load(directory: Path, shown_in: str, run_rule_examples: bool) -> RuleSet:
+    problems = Problems()
+
+    def shown(name: str) -> str:
+        return str(Path(shown_in) / name) if shown_in else name
+
+    catalog = read_catalog(directory / "catalog.yaml", shown("catalog.yaml"), problems)
     if catalog is None or problems.errors:
         problems.raise_if_any()
     assert catalog is not None
     for stray in sorted(directory.glob("*.yml")):
         problems.add(
-            Position(_shown(directory, stray.name), 1, 1),
+            Position(shown(stray.name), 1, 1),
             "rule files must end in .yaml; this file would be ignored",
         )
     pool = ConstantPool()
@@ -54,14 +89,12 @@ def load_rules(path: str | Path, run_rule_examples: bool = True) -> RuleSet:
     topics: dict[str, Topic] = {}
     for file in rule_files(directory):
         rules.extend(
-            _read_rule_file(
-                file, _shown(directory, file.name), catalog, names, pool, problems, topics
-            )
+            _read_rule_file(file, shown(file.name), catalog, names, pool, problems, topics)
         )
     _check_duplicates(rules, problems)
     tags = tuple(sorted({tag for rule in rules for tag in rule.tags}))
     router = read_routing(
-        directory / "routing.yaml", _shown(directory, "routing.yaml"), catalog, tags, pool, problems
+        directory / "routing.yaml", shown("routing.yaml"), catalog, tags, pool, problems
     )
     problems.raise_if_any()
     assert router is not None
@@ -94,6 +127,14 @@ def version_of(directory: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def version_of_files(files: FileMapping[str, str]) -> str:
+    """The version that `version_of` gives a directory holding exactly these files."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name].encode("utf-8") + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def item_names(catalog: Catalog) -> Names:
     """What a rule's condition may name: item fields, as_of, recipient, sets and needs."""
     variables: dict[str, Type] = {}
@@ -108,10 +149,6 @@ def item_names(catalog: Catalog) -> Names:
     }
     constants["needs"] = (Type(NEEDS, tuple(catalog.needs)), dict(catalog.needs))
     return Names(variables, constants)
-
-
-def _shown(directory: Path, name: str) -> str:
-    return str(directory / name)
 
 
 def _check_duplicates(rules: list[Rule], problems: Problems) -> None:

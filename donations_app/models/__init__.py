@@ -13,6 +13,7 @@ from donations_app.models.review import (
     SignInBackoff,
     queue_members,
 )
+from donations_app.models.rulesets import RuleSetActivation, RuleSetFile, StoredRuleSet
 
 __all__ = [
     "AuditEvent",
@@ -29,7 +30,10 @@ __all__ = [
     "Queue",
     "ReferenceNumber",
     "Reviewer",
+    "RuleSetActivation",
+    "RuleSetFile",
     "SignInBackoff",
+    "StoredRuleSet",
     "queue_members",
     "utcnow",
     "utctoday",

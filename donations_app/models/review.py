@@ -30,6 +30,10 @@ class Queue(Base):
     name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
     description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     position: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    # No route of the active rule set leads here: hidden from choices, kept for its offers.
+    retired: Mapped[bool] = mapped_column(
+        sa.Boolean, nullable=False, default=False, server_default=sa.false()
+    )
 
     members: Mapped[list[Reviewer]] = relationship(secondary=queue_members, back_populates="queues")
 

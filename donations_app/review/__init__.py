@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
-from donations_app.review import admin_views, auth_views, exports, lists, offer_views, reports  # noqa: E402,F401  # noqa: E402,F401  # noqa: E402,F401
+from donations_app.review import (  # noqa: E402,F401  # noqa: E402,F401  # noqa: E402,F401
+    admin_views,
+    auth_views,
+    exports,
+    lists,
+    offer_views,
+    reports,
+    rules_views,
+)

@@ -94,6 +94,8 @@ EXPECTED: dict[str, str] = {
     "review.admin_account_password": ADMIN,
     "review.admin_account_totp_reset": ADMIN,
     "review.admin_audit": ADMIN,
+    "review.admin_rules": ADMIN,
+    "review.admin_rules_activate": ADMIN,
 }
 SKIPPED = {"static"}
 KINDS = ("anonymous", "donor", "reviewer", "lead", "admin")
@@ -173,6 +175,7 @@ def world(app: Flask, make_reviewer: Callable[..., Reviewer]) -> dict:
                 "reference": offer.reference,
                 "reviewer_id": target.id,
                 "recipient": "sbgs",
+                "version": active_ruleset().version,
             },
             "tokens": {
                 "intake.resume_draft": drafts.resume_token(draft),
