@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+from flask.cli import with_appcontext
 
 from donations_app.guidelines import RuleSet, RuleSetError, load_rules
 from donations_app.services.impact import (
@@ -78,6 +79,7 @@ def _json_change(change: OfferChange) -> dict[str, Any]:
 
 
 @click.command("impact")
+@with_appcontext
 @click.argument("candidate", type=click.Path(exists=True, file_okay=False))
 @click.option(
     "--status",
@@ -193,6 +195,7 @@ def _progress_bar(total: int) -> Any:
 
 
 @click.command("recheck")
+@with_appcontext
 @click.option(
     "--status",
     "statuses",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from donations_app import create_app
 from donations_app.extensions import db
 from donations_app.models import AuditEvent, Evaluation, Offer
 from tests.api.bodies import offer_body
@@ -23,9 +22,11 @@ def stored(client) -> dict[str, str]:
 
 
 @pytest.fixture
-def new_rules_app(app_config, candidate):
-    """The same database served with the candidate rules."""
-    return create_app({**app_config, "RULES_DIR": str(candidate)})
+def new_rules_app(app, stored, candidate):
+    """The app once the candidate rules are published (the offers were stored before)."""
+    published = app.test_cli_runner().invoke(args=["rules", "publish", str(candidate)])
+    assert published.exit_code == 0, published.output
+    return app
 
 
 def evaluations(app, reference: str) -> list[str]:
@@ -39,7 +40,7 @@ def evaluations(app, reference: str) -> list[str]:
         ]
 
 
-def test_recheck_stores_audits_and_shows_what_changed(app, stored, new_rules_app, auth, client):
+def test_recheck_stores_audits_and_shows_what_changed(app, stored, new_rules_app, auth):
     runner = new_rules_app.test_cli_runner()
     dry = runner.invoke(args=["rules", "recheck", "--dry-run"])
     assert dry.exit_code == 0, dry.output
