@@ -20,24 +20,28 @@ from donations_app.services.impact import (
     offer_count,
     preview_impact,
 )
-from donations_app.services.recheck import OPEN_STATUSES, recheck
-from donations_app.services.rules import active_ruleset
+from donations_app.services.recheck import OPEN_STATUSES, recheck, replay
+from donations_app.services.rules import active_ruleset, ruleset_for
+from donations_app.services.rulesets import full_version
 from donations_app.services.transaction import ServiceError
 
 
-def _candidate(source: str) -> RuleSet:
-    """The rule set to preview: a rules directory (checked and tested first)."""
+def _ruleset(source: str) -> RuleSet:
+    """A rules directory (checked and tested first), or a stored version (or its first 4+
+    characters)."""
     path = Path(source)
-    if not path.is_dir():
-        raise click.ClickException(f"{source}: not a rules directory")
     try:
-        return load_rules(path)
+        if path.is_dir():
+            return load_rules(path)
+        return ruleset_for(full_version(source))
     except RuleSetError as exc:
         for error in exc.errors:
             click.echo(error, err=True)
         raise click.ClickException(
             f"{len(exc.errors)} error(s): fix the rule set before previewing its impact."
         ) from None
+    except ServiceError as error:
+        raise click.ClickException(f"{source}: not a rules directory; {error}") from None
 
 
 def _text_line(change: OfferChange) -> str:
@@ -80,7 +84,11 @@ def _json_change(change: OfferChange) -> dict[str, Any]:
 
 @click.command("impact")
 @with_appcontext
-@click.argument("candidate", type=click.Path(exists=True, file_okay=False))
+@click.argument("candidate")
+@click.option(
+    "--against",
+    help="The rule set to compare with: a directory or a stored version (default: the active one).",
+)
 @click.option(
     "--status",
     type=click.Choice(STATUS_CHOICES),
@@ -101,14 +109,17 @@ def _json_change(change: OfferChange) -> dict[str, Any]:
 )
 def impact_command(
     candidate: str,
+    against: str | None,
     status: str,
     since: dt.datetime | None,
     as_of: dt.datetime | None,
     fmt: str,
 ) -> None:
-    """Re-evaluate stored offers under CANDIDATE (a rules directory) and the active rule set,
-    and list every offer and item whose outcome, queue or fired rules would change."""
-    new, current = _candidate(candidate), active_ruleset()
+    """Re-evaluate stored offers under CANDIDATE (a rules directory or a stored version, e.g.
+    one put there by `rules stage`) and the active rule set (or --against), and list every
+    offer and item whose outcome, queue or fired rules would change."""
+    new = _ruleset(candidate)
+    current = _ruleset(against) if against else active_ruleset()
     summary = ImpactSummary()
     total = offer_count(status, since.date() if since else None)
     out = sys.stdout
@@ -221,7 +232,29 @@ def recheck_command(statuses: str, dry_run: bool) -> None:
         click.echo(f"  {reference}")
 
 
+@click.command("replay")
+@click.argument("reference")
+@with_appcontext
+def replay_command(reference: str) -> None:
+    """Re-run an offer's stored evaluation with the rule-set version and date it was made with,
+    and show that it matches (exit 1 if it does not)."""
+    try:
+        result = replay(reference)
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"{result.reference}: rule set {result.version} as of {result.as_of}: "
+        f"{result.outcome}, queue {result.queue or 'none'}"
+    )
+    if result.differences:
+        for line in result.differences:
+            click.echo(f"  differs: {line}")
+        raise SystemExit(1)
+    click.echo("The replay matches the stored evaluation.")
+
+
 def add_impact_commands(group: click.Group) -> None:
-    """Add `impact` and `recheck` to the `flask rules` group."""
+    """Add `impact`, `recheck` and `replay` to the `flask rules` group."""
     group.add_command(impact_command)
     group.add_command(recheck_command)
+    group.add_command(replay_command)

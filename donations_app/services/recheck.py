@@ -1,4 +1,5 @@
-"""Re-check open offers under the active rule set after a rule change.
+"""Re-check open offers under the active rule set after a rule change, and replay a stored
+evaluation under the rule set that made it.
 
 Each open offer is evaluated again with its stored answers, at the date of its submission (so
 effective dates apply as they did then). When the result differs from the offer's latest
@@ -24,8 +25,8 @@ from donations_app.models.vocabulary import FINAL_STATUSES, OFFER_STATUSES
 from donations_app.services.audit import record_event
 from donations_app.services.offer_body import offer_body
 from donations_app.services.offers import store_evaluation
-from donations_app.services.rules import active_ruleset
-from donations_app.services.transaction import ServiceError, transaction
+from donations_app.services.rules import active_ruleset, ruleset_for
+from donations_app.services.transaction import NotFound, ServiceError, transaction
 
 OPEN_STATUSES = tuple(s for s in OFFER_STATUSES if s not in FINAL_STATUSES)
 BATCH_SIZE = 200
@@ -154,3 +155,58 @@ def _offer_ids(statuses: tuple[str, ...]) -> Iterator[int]:
             return
         yield from ids
         last = ids[-1]
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A stored evaluation run again with its own rule-set version: what differs, if anything."""
+
+    reference: str
+    version: str
+    as_of: dt.date
+    outcome: str
+    queue: str | None
+    differences: list[str]
+
+
+def replay(reference: str) -> Replay:
+    """Evaluate the offer's stored answers again with the rule-set version and date of its
+    latest evaluation, and compare with what was stored."""
+    offer = db.session.scalar(
+        sa.select(Offer)
+        .where(Offer.reference == reference.strip().upper())
+        .options(selectinload(Offer.items), selectinload(Offer.evaluations))
+    )
+    if offer is None or offer.latest_evaluation is None:
+        raise NotFound(f"No evaluated offer has the reference {reference}.")
+    stored = offer.latest_evaluation
+    try:
+        ruleset = ruleset_for(stored.ruleset_version)
+    except NotFound:
+        raise NotFound(
+            f"The rule set {stored.ruleset_version} that evaluated {offer.reference} is not stored."
+        ) from None
+    result = ruleset.evaluate(offer_body(offer), stored.as_of)
+    differences = []
+    if result.outcome != stored.outcome:
+        differences.append(f"outcome: stored {stored.outcome}, replayed {result.outcome}")
+    if result.queue != stored.queue_slug:
+        differences.append(f"queue: stored {stored.queue_slug}, replayed {result.queue}")
+    fired: dict[int, set[str]] = {}
+    for finding in stored.findings:
+        fired.setdefault(finding.item_id, set()).add(finding.rule_id)
+    for item in offer.items:
+        new = {f.rule for f in result.items[item.position].findings}
+        old = fired.get(item.id, set())
+        if new != old:
+            differences.append(
+                f"item {item.position + 1}: stored {sorted(old)}, replayed {sorted(new)}"
+            )
+    return Replay(
+        offer.reference,
+        stored.ruleset_version,
+        stored.as_of,
+        result.outcome,
+        result.queue,
+        differences,
+    )

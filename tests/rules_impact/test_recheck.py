@@ -81,3 +81,37 @@ def test_decided_offers_are_never_rechecked(new_rules_app):
     )
     assert result.exit_code == 1
     assert "decided offers never change" in result.output
+
+
+def test_replay_matches_the_stored_evaluation(app, stored, new_rules_app):
+    runner = app.test_cli_runner()
+    # Evaluated under the first rule set, which stays stored after the candidate's publication.
+    result = runner.invoke(args=["rules", "replay", stored["A"].lower()])
+    assert result.exit_code == 0, result.output
+    assert "The replay matches the stored evaluation." in result.output
+    assert "review, queue export-control" in result.output
+
+
+def test_replay_shows_a_difference(app, stored):
+    with app.app_context():
+        offer = db.session.scalar(sa.select(Offer).filter_by(reference=stored["B"]))
+        offer.latest_evaluation.outcome = "accepted"  # as if the stored record had drifted
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["rules", "replay", stored["B"]])
+    assert result.exit_code == 1
+    assert "differs: outcome: stored accepted, replayed review" in result.output
+
+
+def test_impact_of_a_staged_version_against_a_stored_one(app, stored, candidate):
+    runner = app.test_cli_runner()
+    staged = runner.invoke(args=["rules", "stage", str(candidate)])
+    assert staged.exit_code == 0, staged.output
+    with app.app_context():
+        from donations_app.services.rulesets import versions
+
+        newest = max(versions(), key=lambda v: v.created_at)
+    result = runner.invoke(args=["rules", "impact", newest.version[:8], "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert '"offers_changed": 1' in result.output
+    unknown = runner.invoke(args=["rules", "impact", "zzzz9999"])
+    assert unknown.exit_code == 1 and "No rule set with version zzzz9999" in unknown.output
