@@ -266,8 +266,8 @@ def _domain(spec: FieldSpec, literals: list[Any], as_of: dt.date) -> list[Any]:
             return sorted(int(v) for v in values if v == v.to_integral_value())
         return sorted(values)
     if spec.type == "list":
-        words = texts or ["A1"]
-        lists = [[], words, ["other"], *[[w] for w in words]]
+        members = texts or ["A1"]
+        lists = [[], members, ["other"], *[[w] for w in members]]
         lengths = {int(n) + d for n in numbers for d in (-1, 0, 1) if 0 < n + d <= 50}
         lists.extend([f"S{i}" for i in range(length)] for length in sorted(lengths))
         return lists
