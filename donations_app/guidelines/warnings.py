@@ -36,6 +36,15 @@ DEFAULT_RANGES: dict[str, tuple[Decimal, Decimal]] = {
     "decimal": (Decimal(0), Decimal("9999999999.99")),
 }
 REFERENCE_DAY = dt.date(2026, 6, 15)
+CODES = (
+    "always-true",
+    "never-true",
+    "never-effective",
+    "duplicate-rule",
+    "contradicting-rules",
+    "unused-tag",
+    "no-catch-all-route",
+)
 MAX_SAMPLES = 4000
 _DAY_OFFSETS = (-3650, -365, -30, -1, 0, 1, 30, 365, 3650)
 

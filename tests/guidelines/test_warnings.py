@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from donations_app.guidelines import load_rules
-from donations_app.guidelines.warnings import find_warnings
+from donations_app.guidelines.warnings import CODES, find_warnings
 
 from .conftest import RULES_DIR
 
@@ -112,3 +112,17 @@ def test_a_missing_catch_all_route_is_named(rules_copy):
     assert len(warnings) == 1
     assert str(warnings[0].where) == f"{routing}:1:1"
     assert '"any"' in warnings[0].message and "when: always" in warnings[0].message
+
+
+def test_every_warning_code_is_one_of_the_documented_codes(rules_copy):
+    write_rules(
+        rules_copy,
+        {"id": "TEST-ONE", "when": "quantity > 10", "tags": "[paperwork]"},
+        {"id": "TEST-TWO", "when": "quantity > 10"},
+        {"id": "TEST-THREE", "when": "quantity < 0"},
+        {"id": "TEST-FOUR", "when": "quantity >= 1"},
+    )
+    ruleset = load_rules(rules_copy, run_rule_examples=False)
+    found = {w.code for w in find_warnings(ruleset, rules_copy)}
+    assert found == {"unused-tag", "duplicate-rule", "never-true", "always-true"}
+    assert found <= set(CODES)
