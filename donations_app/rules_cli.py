@@ -13,7 +13,7 @@ import json
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app, has_app_context
@@ -66,9 +66,8 @@ def problem(text: str, code: str) -> dict[str, Any]:
     }
 
 
-def _text(item: dict[str, Any], kind: str = "") -> str:
-    where = f"{item['file']}:{item['line']}:{item['col']}"
-    return f"{where}: {kind}{item['message']}"
+def _text(item: dict[str, Any]) -> str:
+    return f"{item['file']}:{item['line']}:{item['col']}: {item['message']}"
 
 
 def _app() -> Flask | None:
@@ -104,7 +103,7 @@ def _load(directory: Path, run_rule_examples: bool = True) -> RuleSet:
         ) from None
 
 
-def _refuse(exc: RulesProblem, output: str, **extra: Any) -> None:
+def _refuse(exc: RulesProblem, output: str, **extra: Any) -> NoReturn:
     if output == "json":
         click.echo(json.dumps({"ok": False, **extra, "errors": exc.problems, "warnings": []}))
     else:
@@ -125,7 +124,6 @@ def check_command(directory: str | None, output: str, strict: bool) -> None:
         ruleset = _load(folder, run_rule_examples=False)
     except RulesProblem as exc:
         _refuse(exc, output)
-        return
     warnings = find_warnings(ruleset, folder)
     errors = [
         problem(f"{result.example.where}: {result.explanation}", "example-failed")
@@ -169,7 +167,6 @@ def test_command(directory: str | None, output: str) -> None:
         ruleset = _load(_directory(directory), run_rule_examples=False)
     except RulesProblem as exc:
         _refuse(exc, output, passed=0, failed=0, results=[])
-        return
     results = run_examples(ruleset)
     per_rule: list[dict[str, Any]] = []
     for rule in ruleset.rules:
@@ -233,7 +230,6 @@ def explain_command(offer: str, as_of: str | None, directory: str | None, output
             body = _offer_file(offer, ruleset)
     except RulesProblem as exc:
         _refuse(exc, output)
-        return
     evaluation = ruleset.evaluate(body, day or utctoday())
     document = explanation(ruleset, body, evaluation)
     if REFERENCE.match(offer):
@@ -288,7 +284,10 @@ def _stored_offer(
 
 
 def explanation(ruleset: RuleSet, offer: dict[str, Any], evaluation: Evaluation) -> dict[str, Any]:
-    """What the evaluation did, as the documented JSON shape of `rules explain`."""
+    """What the evaluation did, as the documented JSON shape of `rules explain`.
+
+    The route shown is the first route to the chosen queue (routes are tried in order).
+    """
     route = next((r for r in ruleset.router.routes if r.queue == evaluation.queue), None)
     items = []
     for result, item in zip(evaluation.items, offer.get("items") or (), strict=True):

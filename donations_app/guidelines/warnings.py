@@ -187,12 +187,11 @@ def _samples(
             return None
         domains.append([None, *_domain(spec, literals, as_of)])
     heads = [(c, r) for c in rule.applies_to for r in recipients]
-    combos = [(*head, *values) for head in heads for values in _product(domains, len(heads))]
-    return (
-        [(c, r, as_of, *values) for c, r, *values in combos]
-        if fields
-        else [(c, r, as_of) for c, r in heads]
-    )
+    return [
+        (category, recipient, as_of, *values)
+        for category, recipient in heads
+        for values in _product(domains, len(heads))
+    ]
 
 
 def _product(domains: list[list[Any]], heads: int) -> Iterable[tuple[Any, ...]]:
