@@ -25,17 +25,44 @@ class ExampleResult:
     example: Example
     got: str
     fired: tuple[str, ...]
+    queue: str | None = None
+    known_rules: tuple[str, ...] = ()
+    known_queues: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
-        """True when the item got the expected outcome."""
-        return self.got == self.example.outcome
+        """True when the item got the expected outcome, rules and queue."""
+        return not self.mismatches
+
+    @property
+    def mismatches(self) -> list[str]:
+        """What differs from what the example says, in words."""
+        example, out = self.example, []
+        if self.got != example.outcome:
+            out.append(f"expected {example.outcome}, got {self.got}")
+        if example.fires is not None and set(example.fires) != set(self.fired):
+            for rule_id in example.fires:
+                if rule_id not in self.known_rules:
+                    out.append(
+                        f'fires: no rule is called "{rule_id}"'
+                        + did_you_mean(rule_id, self.known_rules)
+                    )
+            expected = ", ".join(example.fires) or "no rule"
+            out.append(f"expected to fire {expected}")
+        if example.queue is not None and example.queue != self.queue:
+            if example.queue not in self.known_queues:
+                out.append(
+                    f'queue: routing.yaml has no queue "{example.queue}"'
+                    + did_you_mean(example.queue, self.known_queues)
+                )
+            out.append(f"expected queue {example.queue}, got {self.queue or 'no queue'}")
+        return out
 
     @property
     def explanation(self) -> str:
         """One line saying what happened."""
         fired = ", ".join(self.fired) or "no rule"
-        verdict = "ok" if self.passed else f"expected {self.example.outcome}, got {self.got}"
+        verdict = "; ".join(self.mismatches) or "ok"
         return f"example {self.number} of {self.rule.id}: {verdict} (fired: {fired})"
 
 
@@ -67,6 +94,8 @@ def read_example(raw: Any, where: Position, catalog: Catalog, problems: Problems
         fields.get("recipient", "any"),
         fields.get("as_of"),
         raw.value_at("outcome"),
+        tuple(fields["fires"]) if "fires" in fields else None,
+        fields.get("queue"),
     )
 
 
@@ -135,11 +164,24 @@ def _convert(spec: FieldSpec, value: Any) -> Any:
 def run_examples(ruleset: RuleSet) -> list[ExampleResult]:
     """Evaluate every rule's examples with the whole rule set."""
     results = []
+    rule_ids = tuple(rule.id for rule in ruleset.rules)
     for rule in ruleset.rules:
         for number, example in enumerate(rule.examples, start=1):
             offer = {"recipient": example.recipient, "items": [example.item]}
             as_of = example.as_of or dt.datetime.now(dt.UTC).date()
-            item = ruleset.evaluate(offer, as_of).items[0]
+            evaluation = ruleset.evaluate(offer, as_of)
+            item = evaluation.items[0]
             fired = tuple(finding.rule for finding in item.findings)
-            results.append(ExampleResult(rule, number, example, item.outcome, fired))
+            results.append(
+                ExampleResult(
+                    rule,
+                    number,
+                    example,
+                    item.outcome,
+                    fired,
+                    evaluation.queue,
+                    rule_ids,
+                    ruleset.queues,
+                )
+            )
     return results

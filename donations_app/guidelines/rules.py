@@ -88,6 +88,8 @@ class Example:
     recipient: str
     as_of: dt.date | None
     where: Position
+    fires: tuple[str, ...] | None = None
+    queue: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from .source import Mapping, Position, Problems, Sequence, did_you_mean
 
 RULE_ID = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
 TAG = r"^[a-z][a-z0-9_]*$"
+QUEUE = r"^[a-z][a-z0-9-]*$"
 FILE_KEYS = ("topic", "summary", "rules")
 
 
@@ -32,12 +33,21 @@ class Text(fields.String):
 
 
 class ExampleSchema(Schema):
-    """One example: an item, optional offer values, and the outcome it must get."""
+    """One example: an item, optional offer values, the outcome it must get, and optionally
+    exactly which rules fire on it and which queue the offer goes to."""
 
     item = fields.Dict(required=True)
     recipient = fields.String(validate=validate.OneOf(("sbgs", "npu", "any")))
     as_of = YamlDate()
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    fires = fields.List(
+        fields.String(
+            validate=validate.Regexp(RULE_ID, error="Must be a rule id, e.g. ARMOR-WARRANTY.")
+        )
+    )
+    queue = fields.String(
+        validate=validate.Regexp(QUEUE, error="Must be a queue slug, e.g. export-control.")
+    )
     note = fields.String()
 
 

@@ -141,8 +141,74 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode):
     data.extend(loader.construct_object(child, deep=True) for child in node.value)
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """A date or time; an impossible one (2026-13-01) is an error at its position, not a crash."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f'"{node.value}" is not a real date ({exc}); write it as YYYY-MM-DD, e.g. 2026-01-31',
+            node.start_mark,
+        ) from None
+
+
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+# PyYAML's wording, as a maintainer who is not a programmer would want it, with the fix.
+_PLAIN_YAML = (
+    (
+        "expected <block end>",
+        "the indentation does not line up: this line is indented differently from the "
+        "lines before it; indent keys of the same mapping, and the dashes of the same "
+        "list, by exactly the same number of spaces",
+    ),
+    (
+        "mapping values are not allowed here",
+        'a second ":" on one line, or a line indented under a value; put quotes around '
+        'text that contains ": " (message: "Note: ...") or fix the indentation',
+    ),
+    (
+        "cannot start any token",
+        "a tab or other character YAML does not allow here; indent with spaces only, "
+        "and quote text that starts with @, ` or %",
+    ),
+    (
+        "expected ',' or ']'",
+        'a list written in [ ] is not closed; add the "]" (or quote a value containing a comma)',
+    ),
+    (
+        "expected ',' or '}'",
+        'a mapping written in { } is not closed; add the "}" (or quote a value containing a comma)',
+    ),
+    (
+        "while scanning a quoted scalar",
+        "a quoted text has no closing quote; add the quote at its end",
+    ),
+    (
+        "found undefined alias",
+        "a * reference to an anchor that does not exist; quote text that starts with *",
+    ),
+    (
+        "could not determine a constructor",
+        "a ! tag that rule files do not use; remove it, or quote text that starts with !",
+    ),
+)
+
+
+def plain_yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's error as a sentence saying what is wrong and how to fix it."""
+    problem = str(exc.problem or exc.context or "not valid YAML")
+    whole = f"{exc.context or ''} {problem}"
+    for pattern, plain in _PLAIN_YAML:
+        if pattern in whole:
+            return f"YAML syntax: {plain} (the parser said: {problem})"
+    if problem.startswith('"'):
+        return problem
+    return f"YAML syntax: {problem}"
 
 
 def read_yaml(path: Path, shown_as: str, problems: Problems) -> Any:
@@ -160,7 +226,7 @@ def read_yaml(path: Path, shown_as: str, problems: Problems) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = loader.at(mark) if mark else Position(shown_as, 1, 1)
-        problems.add(where, f"YAML syntax: {exc.problem or exc.context}")
+        problems.add(where, plain_yaml_message(exc))
         return None
     except yaml.YAMLError as exc:
         problems.add(Position(shown_as, 1, 1), f"YAML syntax: {exc}")
