@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from .guidelines import RuleSetError
 from .services import rulesets
@@ -109,7 +109,7 @@ def diff_command(old: str, new: str) -> None:
     click.echo(f"{len(changed)} file(s) changed, {len(files) - len(changed)} unchanged.")
 
 
-def add_ruleset_commands(group: AppGroup) -> None:
+def add_ruleset_commands(group: click.Group) -> None:
     """Add the stored-rule-set commands to the `flask rules` group."""
     for command in (
         publish_command,
