@@ -346,7 +346,7 @@ def _build_offer_schema(catalog: Catalog, allow_as_of: bool) -> Schema:
             required=True,
             message=AUTHORITY_MESSAGE,
             error_messages=_required(AUTHORITY_MESSAGE),
-            metadata={"enum": [True], "description": "Must be true: the offer is refused without"},
+            metadata={"enum": [True], "description": "The agency has the authority to donate"},
         ),
         "pickup": nested(_pickup_schema(), "Enter where and when the items can be collected"),
         "items": ItemList(
