@@ -16,7 +16,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --str
 CHECK_TESTS := tests/guidelines tests/test_parsing.py
 
 .PHONY: run test check install install-runtime assets migrate dbcheck types imports lint format \
-	lock bench
+	lock bench security
 
 # Without SMTP_HOST set, a local SMTP server prints every e-mail to this terminal.
 run: install-runtime assets migrate
@@ -30,7 +30,7 @@ run: install-runtime assets migrate
 		$(FLASK) run --host $(HOST) --port $(PORT) --no-reload --with-threads; \
 	fi
 
-test: install assets lint types imports dbcheck
+test: install assets lint types imports dbcheck security
 	$(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the suite again on PostgreSQL ($$TEST_DATABASE_URL)"; \
@@ -87,6 +87,12 @@ dbcheck: install
 	export DATABASE_URL="sqlite:///$$tmp/dbcheck.sqlite3" && \
 	{ $(FLASK) db upgrade >"$$tmp/upgrade.log" 2>&1 || { cat "$$tmp/upgrade.log"; exit 1; }; } && \
 	$(FLASK) db check
+
+# Static analysis of the code (skips justified in pyproject.toml) and known vulnerabilities in the
+# locked dependencies (an unreachable vulnerability database is reported, not failed).
+security: install
+	$(BIN)/bandit -c pyproject.toml -r donations_app -q
+	$(BIN)/python .ci/audit_dependencies.py
 
 types: install
 	$(BIN)/mypy

@@ -39,7 +39,7 @@ def field_schema(field: fields.Field, components: dict[str, Any]) -> dict[str, A
     )
     if spec is None:
         raise TypeError(f"no OpenAPI mapping for {type(field).__name__}")
-    for key in ("description", "enum", "example"):
+    for key in ("description", "enum", "pattern", "example"):
         if key in field.metadata:
             spec[key] = field.metadata[key]
     return _nullable(spec, field)
@@ -249,6 +249,22 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "201": _json("OfferResult", "Stored, evaluated and routed"),
                         **bad,
+                        "422": {
+                            "description": (
+                                "The offer has errors (ValidationErrors), or the Idempotency-Key "
+                                "was used before for another body (Error)"
+                            ),
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "oneOf": [
+                                            {"$ref": _REF + "ValidationErrors"},
+                                            {"$ref": _REF + "Error"},
+                                        ]
+                                    }
+                                }
+                            },
+                        },
                         "429": _json("Error", "Too many submissions from this address"),
                     },
                 }

@@ -316,6 +316,7 @@ def _pickup_schema() -> type[Schema]:
             max_length=10,
             error_messages=_required("Enter the ZIP code where the items can be collected"),
             too_long=ZIP_MESSAGE,
+            metadata={"pattern": ZIP.pattern},
         )
         available_from = Day(label="the date the items are available from", allow_none=True)
 
@@ -345,6 +346,7 @@ def _build_offer_schema(catalog: Catalog, allow_as_of: bool) -> Schema:
             required=True,
             message=AUTHORITY_MESSAGE,
             error_messages=_required(AUTHORITY_MESSAGE),
+            metadata={"enum": [True], "description": "The agency has the authority to donate"},
         ),
         "pickup": nested(_pickup_schema(), "Enter where and when the items can be collected"),
         "items": ItemList(

@@ -218,7 +218,14 @@ def read_yaml(path: Path, shown_as: str, problems: Problems) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         problems.add(Position(shown_as, 1, 1), f"cannot read the file: {exc}")
         return None
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        # The reader refuses control characters before parsing starts, with no line mark.
+        before = text[: exc.position]
+        where = Position(shown_as, before.count("\n") + 1, len(before.rsplit("\n", 1)[-1]) + 1)
+        problems.add(where, f"YAML syntax: the character U+{exc.character:04X} is not allowed")
+        return None
     loader.file_name = shown_as
     loader.duplicates = []
     try:
