@@ -164,7 +164,10 @@ def _item_object(catalog: Any, components: dict[str, Any]) -> dict[str, Any]:
             continue
         asked_by = [c.id for c in catalog.categories if name in c.fields]
         spec = field_schema(s.item_field(catalog.fields[name]), components)
-        spec["description"] = f"{catalog.fields[name].label}. Asked for: {', '.join(asked_by)}."
+        kind = f" {spec['description']}." if "description" in spec else ""
+        spec["description"] = (
+            f"{catalog.fields[name].label}.{kind} Asked for: {', '.join(asked_by)}."
+        )
         item["properties"][name] = spec
     return item
 
