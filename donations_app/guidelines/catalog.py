@@ -196,7 +196,7 @@ def _labelled(mapping: object, where: Position, problems: Problems) -> tuple[tup
             continue
         if not isinstance(label, str) or not label.strip():
             problems.add(
-                mapping.value_at(value), f'the answer "{value}" needs a label (text) after the :'
+                mapping.key_at(value), f'the answer "{value}" needs a label (text) after the :'
             )
             continue
         if not value or len(value) > MAX_CODE_LENGTH:
@@ -223,7 +223,7 @@ def _read_enums(data: Mapping, problems: Problems) -> dict[str, tuple[tuple[str,
     recipients = tuple(code for code, _ in enums.get("recipient", ()))
     if "recipient" in enums and sorted(recipients) != sorted(RECIPIENT_CODES):
         problems.add(
-            section.value_at("recipient"),
+            section.key_at("recipient"),
             "the recipient answers must be exactly sbgs, npu and any (only their labels may "
             "change): the review queues, filters and exports are built around them, so a new "
             "Ukrainian agency needs a developer",
@@ -352,7 +352,15 @@ def _read_field(
     spec = _number_bounds(spec, body, where, problems)
     if ftype == "enum":
         spec = _enum_choices(spec, body, where, section_name, enums, problems)
-    if "suggestions" in body:
+    for key in ("choices", "enum"):
+        if key in body and ftype != "enum":
+            problems.add(
+                body.key_at(key),
+                f'"{key}" applies only to enum fields: make "{name}" type: enum, or remove it',
+            )
+    if "suggestions" in body and ftype != "text":
+        problems.add(body.key_at("suggestions"), "suggestions apply only to text fields")
+    elif "suggestions" in body:
         spec = _with_suggestions(spec, body, sets, problems)
     return spec
 
@@ -435,7 +443,7 @@ def _check_storage(
     for section_name, specs in (("item_fields", item_fields), ("fields", fields)):
         part = data.get(section_name)
         for name, spec in specs.items():
-            at = part.value_at(name) if isinstance(part, Mapping) else data.where
+            at = part.key_at(name) if isinstance(part, Mapping) else data.where
             stored = COLUMN_TYPES.get(name)
             if stored is not None and spec.type != stored:
                 problems.add(
