@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from flask.testing import FlaskClient
 
 from donations_app.extensions import db
 from donations_app.models import Finding, Item, Offer
+from donations_app.services.offer_body import item_line
 from tests.api.bodies import offer_body
 from tests.conftest import AuthActions
 from tests.intake.helpers import offer_answers, page_token, post_offer
@@ -67,7 +69,7 @@ def maintained_rules(tmp_path: Path) -> Path:
         "  - id: other\n",
         "  - id: power_bank\n"
         "    label: Power banks and large batteries\n"
-        "    fields: [capacity_wh, voltage]\n"
+        "    fields: [capacity_wh, weight_kg, voltage]\n"
         "  - id: other\n",
     )
     edit(
@@ -81,6 +83,11 @@ def maintained_rules(tmp_path: Path) -> Path:
         "    min: 1\n"
         "    max: 1000000\n"
         "    unit: Wh\n"
+        "  weight_kg:\n"
+        "    label: Weight\n"
+        "    type: decimal\n"
+        "    max: 40000\n"
+        "    unit: kg\n"
         "  expires_on:\n",
     )
     edit(catalog, "      battery: Battery only", '      "12": 12 V DC\n      battery: Battery only')
@@ -130,7 +137,7 @@ def reviewer_page(client: FlaskClient, auth: AuthActions, reference: str) -> str
 def test_an_offer_in_the_new_category_goes_through_the_api(
     app: Flask, client: FlaskClient, auth: AuthActions
 ) -> None:
-    response = client.post("/api/v1/offers", json=offer_body(items=[battery()]))
+    response = client.post("/api/v1/offers", json=offer_body(items=[battery(weight_kg=812.5)]))
     assert response.status_code == 201, response.text
     answer = response.get_json()
     reference = answer["reference"]
@@ -139,8 +146,12 @@ def test_an_offer_in_the_new_category_goes_through_the_api(
     assert (item.category, item.voltage, item.answers) == (
         "power_bank",
         "12",
-        {"capacity_wh": 250000},
+        {"capacity_wh": 250000, "weight_kg": "812.50"},
     )
+    with app.app_context():
+        # Re-evaluation and corrections read the stored answers back with the catalog's types.
+        line = item_line(db.session.get(Item, item.id))
+    assert (line["capacity_wh"], line["weight_kg"]) == (250000, Decimal("812.50"))
     assert "LARGE-BATTERY" in rules
     assert item.outcome == "review"
 
@@ -156,7 +167,7 @@ def test_an_offer_in_the_new_category_goes_through_the_api(
 
     page = reviewer_page(client, auth, reference)
     assert "Power banks and large batteries" in page
-    assert "250000 Wh" in page
+    assert "250000 Wh" in page and "812.50 kg" in page
     assert "12 V DC" in page
     assert "A battery of 250000 Wh ships as dangerous goods." in page
 
