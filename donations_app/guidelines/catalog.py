@@ -89,13 +89,13 @@ class FieldSpec:
 
     def range_text(self) -> str:
         """The allowed range of a number field in words, e.g. "between 0 and 1,000 kg"."""
+        if self.minimum is None or self.maximum is None:
+            raise ValueError(f"{self.name!r} is not a number field with a min and max")
         unit = f" {self.unit}" if self.unit else ""
         return f"between {_number(self.minimum)} and {_number(self.maximum)}{unit}"
 
 
-def _number(value: Decimal | None) -> str:
-    if value is None:
-        return "?"
+def _number(value: Decimal) -> str:
     return f"{value:,}" if value == value.to_integral_value() else f"{value:,.2f}"
 
 
