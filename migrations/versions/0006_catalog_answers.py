@@ -8,7 +8,7 @@ answers to catalog fields without a column of their own. The workflow's own code
 outcomes, recipients, decisions) keep their CHECK constraints.
 
 Revision ID: 0006_catalog_answers
-Revises: 0002
+Revises: 0005_rule_sets
 """
 
 import re
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0006_catalog_answers"
-down_revision = "0002"
+down_revision = "0005_rule_sets"
 branch_labels = None
 depends_on = None
 
