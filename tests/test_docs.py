@@ -114,27 +114,12 @@ def test_need_lists_are_documented(ruleset):
     }
 
 
-@pytest.mark.parametrize(
-    ("enum", "values"),
-    [
-        ("agency_type", vocabulary.AGENCY_TYPES),
-        ("recipient", vocabulary.RECIPIENTS),
-        ("condition", vocabulary.CONDITIONS),
-        ("acquired_via", vocabulary.ACQUISITIONS),
-    ],
-)
-def test_answer_lists_match_the_database_vocabulary_and_the_docs(ruleset, enum, values):
+@pytest.mark.parametrize("enum", ["agency_type", "recipient", "condition", "acquired_via"])
+def test_answer_lists_are_documented(ruleset, enum):
     catalog_values = tuple(code for code, _ in ruleset.catalog.enums[enum])
-    assert catalog_values == values
     lines = page("catalog.md", "Answer lists (`enums`)").splitlines()
     line = next(x for x in lines if x.startswith(f"- `{enum}`:"))
-    assert tuple(codes(line)[1:]) == values
-
-
-def test_protection_levels_and_voltages_match_the_database_vocabulary(ruleset):
-    fields = ruleset.catalog.fields
-    assert fields["protection_level"].choices == vocabulary.PROTECTION_LEVELS
-    assert fields["voltage"].choices == vocabulary.VOLTAGES
+    assert tuple(codes(line)[1:]) == catalog_values
 
 
 def test_every_status_is_documented_with_whether_it_is_final():

@@ -13,8 +13,6 @@ from marshmallow import ValidationError, fields
 from donations_app.clock import utctoday
 from donations_app.text import TextProblem, clean_text
 
-MAX_QUANTITY = 100_000
-MAX_UNIT_VALUE = Decimal("9999999999.99")
 MAX_SERIAL_NUMBERS = 10_000
 MAX_SERIAL_LENGTH = 100
 
@@ -77,9 +75,11 @@ class Choice(Text):
 class WholeNumber(fields.Field):
     """A whole number in a range; numeric text like "12" is accepted, 1.5 and true are not."""
 
-    def __init__(self, *, minimum: int, maximum: int, message: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *, minimum: int, maximum: int, message: str, unit: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
-        self.minimum, self.maximum, self.message = minimum, maximum, message
+        self.minimum, self.maximum, self.message, self.unit = minimum, maximum, message, unit
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         number: int | None = None
@@ -110,12 +110,23 @@ def _integral(value: Decimal | float) -> int | None:
     return int(value) if value == int(value) else None
 
 
-class UsdAmount(fields.Field):
-    """A non-negative amount of US dollars with at most two decimal places."""
+class Amount(fields.Field):
+    """A number in a range with at most two decimal places (money, a weight, a length...)."""
+
+    def __init__(
+        self, *, minimum: Decimal, maximum: Decimal, unit: str = "", **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.minimum, self.maximum, self.unit = minimum, maximum, unit
+
+    def _beyond(self, bound: Decimal, side: str) -> str:
+        unit = f", in {self.unit}" if self.unit else ""
+        return f"Enter a value of {bound:,} or {side}{unit}."
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        not_a_number = "Enter the value as a number, like 350.00."
         if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-            raise ValidationError("Enter the value as a number, like 350.00.")
+            raise ValidationError(not_a_number)
         try:
             amount = Decimal(
                 str(value).strip().replace(",", "")
@@ -123,13 +134,13 @@ class UsdAmount(fields.Field):
                 else (str(value) if isinstance(value, float) else value)
             )
         except (InvalidOperation, ValueError):
-            raise ValidationError("Enter the value as a number, like 350.00.") from None
+            raise ValidationError(not_a_number) from None
         if not amount.is_finite():
-            raise ValidationError("Enter the value as a number, like 350.00.")
-        if amount < 0:
-            raise ValidationError("Enter a value of 0 or more.")
-        if amount > MAX_UNIT_VALUE:
-            raise ValidationError("Enter a value of less than 10,000,000,000 US dollars.")
+            raise ValidationError(not_a_number)
+        if amount < self.minimum:
+            raise ValidationError(self._beyond(self.minimum, "more"))
+        if amount > self.maximum:
+            raise ValidationError(self._beyond(self.maximum, "less"))
         if amount != amount.quantize(Decimal("0.01")):
             raise ValidationError("Enter the value with no more than 2 decimal places.")
         return amount.quantize(Decimal("0.01"))

@@ -64,14 +64,15 @@ def _text_schema(field: fields.Field) -> dict[str, Any] | None:
 
 def _value_schema(field: fields.Field) -> dict[str, Any] | None:
     if isinstance(field, f.WholeNumber):
-        return {"type": "integer", "minimum": field.minimum, "maximum": field.maximum}
-    if isinstance(field, f.UsdAmount):
-        return {
+        spec = {"type": "integer", "minimum": field.minimum, "maximum": field.maximum}
+        return _with_unit(spec, field.unit, "a whole number") if field.unit else spec
+    if isinstance(field, f.Amount):
+        spec = {
             "type": ["number", "string"],
-            "minimum": 0,
-            "maximum": float(f.MAX_UNIT_VALUE),
-            "description": "US dollars, at most 2 decimal places (a number or decimal text)",
+            "minimum": float(field.minimum),
+            "maximum": float(field.maximum),
         }
+        return _with_unit(spec, field.unit, "at most 2 decimal places (a number or decimal text)")
     if isinstance(field, f.Day | fields.Date):
         return _date_schema(field)
     if isinstance(field, fields.DateTime):
@@ -79,6 +80,13 @@ def _value_schema(field: fields.Field) -> dict[str, Any] | None:
     if isinstance(field, fields.Boolean):
         return {"type": "boolean"}
     return None
+
+
+def _with_unit(spec: dict[str, Any], unit: str, what: str) -> dict[str, Any]:
+    spec["description"] = f"In {unit}, {what}" if unit else what[0].upper() + what[1:]
+    if unit:
+        spec["x-unit"] = unit
+    return spec
 
 
 def _date_schema(field: fields.Field) -> dict[str, Any]:
@@ -156,7 +164,10 @@ def _item_object(catalog: Any, components: dict[str, Any]) -> dict[str, Any]:
             continue
         asked_by = [c.id for c in catalog.categories if name in c.fields]
         spec = field_schema(s.item_field(catalog.fields[name]), components)
-        spec["description"] = f"{catalog.fields[name].label}. Asked for: {', '.join(asked_by)}."
+        kind = f" {spec['description']}." if "description" in spec else ""
+        spec["description"] = (
+            f"{catalog.fields[name].label}.{kind} Asked for: {', '.join(asked_by)}."
+        )
         item["properties"][name] = spec
     return item
 

@@ -23,13 +23,12 @@ from marshmallow import (
 )
 
 from donations_app.api.fields import (
-    MAX_QUANTITY,
+    Amount,
     Choice,
     Day,
     Email,
     SerialNumbers,
     Text,
-    UsdAmount,
     WholeNumber,
     YesNo,
 )
@@ -90,7 +89,7 @@ def _enum_values(catalog: Catalog, name: str) -> tuple[str, ...]:
 ITEM_REQUIRED = {
     "category": "Choose a category",
     "description": "Enter a description of the item",
-    "quantity": f"Enter a quantity between 1 and {MAX_QUANTITY:,}",
+    "quantity": "Enter a quantity",
     "condition": "Choose the item's condition",
     "acquired_via": "Choose how your agency acquired the item",
 }
@@ -101,6 +100,8 @@ def item_field(spec: FieldSpec) -> fields.Field:
     required = spec.name in ITEM_REQUIRED
     common: dict[str, Any] = {"required": required, "allow_none": not required}
     label = spec.label[0].lower() + spec.label[1:]
+    if spec.type in ("integer", "decimal"):
+        return _number_field(spec, label, common)
     if required:
         common["error_messages"] = _required(ITEM_REQUIRED[spec.name])
     if spec.type == "enum":
@@ -119,15 +120,6 @@ def item_field(spec: FieldSpec) -> fields.Field:
             too_long=f"Enter a {label} of {high:,} characters or fewer.",
             **common,
         )
-    if spec.type == "integer":
-        return WholeNumber(
-            minimum=1,
-            maximum=MAX_QUANTITY,
-            message=f"Enter a {label} between 1 and {MAX_QUANTITY:,}.",
-            **common,
-        )
-    if spec.type == "decimal":
-        return UsdAmount(**common)
     if spec.type == "date":
         return Day(label=f"the {label}", past_only=spec.name == "manufactured_on", **common)
     if spec.type == "bool":
@@ -135,6 +127,26 @@ def item_field(spec: FieldSpec) -> fields.Field:
     if spec.type == "list":
         return SerialNumbers(**common)
     raise ValueError(f"no API field for catalog type {spec.type!r}")
+
+
+def _number_field(spec: FieldSpec, label: str, common: dict[str, Any]) -> fields.Field:
+    """A number field within the catalog's min and max (whole for integer fields)."""
+    if spec.minimum is None or spec.maximum is None:
+        raise ValueError(f"the catalog gives the number field {spec.name!r} no min and max")
+    if spec.type == "decimal":
+        if common["required"]:
+            common["error_messages"] = _required(ITEM_REQUIRED[spec.name])
+        return Amount(minimum=spec.minimum, maximum=spec.maximum, unit=spec.unit, **common)
+    message = f"Enter a {label} {spec.range_text()}."
+    if common["required"]:
+        common["error_messages"] = _required(f"{ITEM_REQUIRED[spec.name]} {spec.range_text()}")
+    return WholeNumber(
+        minimum=int(spec.minimum),
+        maximum=int(spec.maximum),
+        unit=spec.unit,
+        message=message,
+        **common,
+    )
 
 
 class ItemLine(fields.Field):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import keyword
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import TypeGuard
 
@@ -13,6 +14,44 @@ from .source import Mapping, Position, Problems, Sequence, did_you_mean, read_ya
 FIELD_TYPES = ("date", "bool", "enum", "text", "integer", "decimal", "list")
 ENUMS = ("agency_type", "recipient", "condition", "acquired_via", "state")
 RECIPIENTS = ("sbgs", "npu")
+# The recipient codes the workflow knows (its queues, filters and exports name them).
+RECIPIENT_CODES = ("sbgs", "npu", "any")
+NUMBER_TYPES = ("integer", "decimal")
+# The item fields the database keeps in a column of their own, with the type each column holds,
+# in the order of the API's item line. Every other catalog field is kept with the item's
+# answers, so a new field needs no migration; these keep their type.
+COLUMN_TYPES = {
+    "category": "enum",
+    "description": "text",
+    "quantity": "integer",
+    "condition": "enum",
+    "acquired_via": "enum",
+    "manufacturer": "text",
+    "model": "text",
+    "manufactured_on": "date",
+    "unit_value_usd": "decimal",
+    "serial_numbers": "list",
+    "expires_on": "date",
+    "protection_level": "enum",
+    "damaged": "bool",
+    "armored": "bool",
+    "encrypted": "bool",
+    "storage_sanitized": "bool",
+    "insignia_removed": "bool",
+    "voltage": "enum",
+}
+# Every item line has these: their columns are NOT NULL.
+REQUIRED_ITEM_FIELDS = ("category", "description", "quantity", "condition", "acquired_via")
+# What the number columns can hold: a whole number of 32 bits, and Numeric(12, 2).
+COLUMN_RANGES = {
+    "quantity": (Decimal(1), Decimal(2**31 - 1)),
+    "unit_value_usd": (Decimal(0), Decimal("9999999999.99")),
+}
+# The widest answer code (enum value, category id) the database columns take.
+MAX_CODE_LENGTH = 40
+MAX_UNIT_LENGTH = 20
+# Decimal answers are kept to the cent (the place count of the unit value column).
+DECIMAL_PLACES = 2
 # Names the condition language gives its own meaning; a field or set may not take them.
 RESERVED = frozenset(
     {"as_of", "recipient", "needs", "true", "false", "always", "none", "tags", "categories"}
@@ -20,7 +59,7 @@ RESERVED = frozenset(
 )
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_KEYS = ("categories", "item_fields", "fields", "sets", "needs", "enums")
-_FIELD_KEYS = ("label", "type", "hint", "choices", "enum", "suggestions")
+_FIELD_KEYS = ("label", "type", "hint", "choices", "enum", "suggestions", "min", "max", "unit")
 
 
 @dataclass(frozen=True)
@@ -34,13 +73,30 @@ class FieldSpec:
     choice_labels: tuple[tuple[str, str], ...] | None = None
     hint: str = ""
     suggestions: tuple[str, ...] | None = None
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    unit: str = ""
 
     def label_of(self, value: object) -> str:
-        """The human label of an enum value (the value itself when unknown)."""
+        """The human label of an enum value (the value itself when unknown), or a number and
+        its unit."""
         for choice, label in self.choice_labels or ():
             if choice == value:
                 return label
+        if self.unit and self.type in NUMBER_TYPES:
+            return f"{value} {self.unit}"
         return str(value)
+
+    def range_text(self) -> str:
+        """The allowed range of a number field in words, e.g. "between 0 and 1,000 kg"."""
+        if self.minimum is None or self.maximum is None:
+            raise ValueError(f"{self.name!r} is not a number field with a min and max")
+        unit = f" {self.unit}" if self.unit else ""
+        return f"between {_number(self.minimum)} and {_number(self.maximum)}{unit}"
+
+
+def _number(value: Decimal) -> str:
+    return f"{value:,}" if value == value.to_integral_value() else f"{value:,.2f}"
 
 
 @dataclass(frozen=True)
@@ -115,6 +171,7 @@ def read_catalog(file: Path, shown_as: str, problems: Problems) -> Catalog | Non
     for name in set(fields) - set(item_fields):
         if name in sets:
             problems.add(data.key_at("sets"), f'set "{name}" has the same name as a field')
+    _check_storage(data, item_fields, fields, problems)
     needs = _read_needs(data, ids, problems)
     return Catalog(categories, item_fields, fields, sets, needs, enums)
 
@@ -131,8 +188,22 @@ def _labelled(mapping: object, where: Position, problems: Problems) -> tuple[tup
         return ()
     pairs = []
     for value, label in mapping.items():
-        if not isinstance(value, str) or not isinstance(label, str):
-            problems.add(mapping.key_at(value), f"value and label must be text (quote {value!r})")
+        if not isinstance(value, str):
+            problems.add(
+                mapping.key_at(value),
+                f'the answer {value!r} must be text: put it in quotes, like "{value}": ...',
+            )
+            continue
+        if not isinstance(label, str) or not label.strip():
+            problems.add(
+                mapping.key_at(value), f'the answer "{value}" needs a label (text) after the :'
+            )
+            continue
+        if not value or len(value) > MAX_CODE_LENGTH:
+            problems.add(
+                mapping.key_at(value),
+                f'the answer "{value}" must be 1 to {MAX_CODE_LENGTH} characters long',
+            )
             continue
         pairs.append((value, label))
     return tuple(pairs)
@@ -149,6 +220,21 @@ def _read_enums(data: Mapping, problems: Problems) -> dict[str, tuple[tuple[str,
     for name in ENUMS:
         if name not in enums:
             problems.add(section.where, f'the enum "{name}" is required')
+    recipients = tuple(code for code, _ in enums.get("recipient", ()))
+    if "recipient" in enums and sorted(recipients) != sorted(RECIPIENT_CODES):
+        problems.add(
+            section.key_at("recipient"),
+            "the recipient answers must be exactly sbgs, npu and any (only their labels may "
+            "change): the review queues, filters and exports are built around them, so a new "
+            "Ukrainian agency needs a developer",
+        )
+    body = section.get("state")
+    for code, _ in enums.get("state", ()):
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            problems.add(
+                body.key_at(code) if isinstance(body, Mapping) else section.where,
+                f'state "{code}" must be its 2-letter USPS code in capitals, like IL',
+            )
     return enums
 
 
@@ -158,6 +244,9 @@ def _name_ok(name: object, where: Position, what: str, problems: Problems) -> Ty
         return False
     if name in RESERVED:
         problems.add(where, f'{what} "{name}" is a reserved word of the rule language')
+        return False
+    if len(name) > MAX_CODE_LENGTH:
+        problems.add(where, f"{what} {name!r} is longer than {MAX_CODE_LENGTH} characters")
         return False
     return True
 
@@ -215,15 +304,7 @@ def _read_categories(
 
 
 def _with_choices(spec: FieldSpec, pairs: tuple[tuple[str, str], ...]) -> FieldSpec:
-    return FieldSpec(
-        spec.name,
-        spec.label,
-        spec.type,
-        tuple(v for v, _ in pairs),
-        pairs,
-        spec.hint,
-        spec.suggestions,
-    )
+    return replace(spec, choices=tuple(v for v, _ in pairs), choice_labels=pairs)
 
 
 def _read_fields(
@@ -268,11 +349,119 @@ def _read_field(
         )
         return None
     spec = FieldSpec(name, str(body.get("label", name)), ftype, hint=str(body.get("hint", "")))
+    spec = _number_bounds(spec, body, where, problems)
     if ftype == "enum":
         spec = _enum_choices(spec, body, where, section_name, enums, problems)
-    if "suggestions" in body:
+    for key in ("choices", "enum"):
+        if key in body and ftype != "enum":
+            problems.add(
+                body.key_at(key),
+                f'"{key}" applies only to enum fields: make "{name}" type: enum, or remove it',
+            )
+    if "suggestions" in body and ftype != "text":
+        problems.add(body.key_at("suggestions"), "suggestions apply only to text fields")
+    elif "suggestions" in body:
         spec = _with_suggestions(spec, body, sets, problems)
     return spec
+
+
+def _number_bounds(
+    spec: FieldSpec, body: Mapping, where: Position, problems: Problems
+) -> FieldSpec:
+    """min, max and unit of a number field; refused on any other type."""
+    if spec.type not in NUMBER_TYPES:
+        for key in ("min", "max", "unit"):
+            if key in body:
+                problems.add(
+                    body.key_at(key),
+                    f'"{key}" applies only to integer and decimal fields; remove it from '
+                    f'"{spec.name}" or change its type',
+                )
+        return spec
+    if "max" not in body:
+        problems.add(
+            where,
+            f'number field "{spec.name}" needs a max: the largest answer a donor may give, '
+            "like max: 1000 (and min, 0 when left out)",
+        )
+        return spec
+    bounds = [_bound(spec, body, key, problems) for key in ("min", "max")]
+    low = Decimal(0) if "min" not in body else bounds[0]
+    high = bounds[1]
+    if low is None or high is None:
+        return spec
+    if low > high:
+        problems.add(body.value_at("min"), f"min ({low}) is larger than max ({high})")
+    unit = body.get("unit", "")
+    if not isinstance(unit, str) or len(unit) > MAX_UNIT_LENGTH:
+        problems.add(
+            body.value_at("unit"),
+            f"unit must be a short text of at most {MAX_UNIT_LENGTH} characters, like kg",
+        )
+        unit = ""
+    return replace(spec, minimum=low, maximum=high, unit=unit.strip())
+
+
+def _bound(spec: FieldSpec, body: Mapping, key: str, problems: Problems) -> Decimal | None:
+    value = body.get(key, 0)
+    whole = spec.type == "integer"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        problems.add(body.value_at(key), f"{key} must be a number, written without quotes")
+        return None
+    number = Decimal(str(value))
+    if not number.is_finite():
+        problems.add(body.value_at(key), f"{key} must be a finite number")
+        return None
+    if whole and number != number.to_integral_value():
+        problems.add(
+            body.value_at(key), f'{key} of the integer field "{spec.name}" must be a whole number'
+        )
+        return None
+    if number != round(number, DECIMAL_PLACES):
+        problems.add(
+            body.value_at(key),
+            f"{key} may have at most {DECIMAL_PLACES} decimal places: answers are kept to the cent",
+        )
+        return None
+    return number
+
+
+def _check_storage(
+    data: Mapping,
+    item_fields: dict[str, FieldSpec],
+    fields: dict[str, FieldSpec],
+    problems: Problems,
+) -> None:
+    """Refuse what the database could not store: see COLUMN_TYPES and COLUMN_RANGES."""
+    section = data.get("item_fields")
+    for name in REQUIRED_ITEM_FIELDS:
+        if isinstance(section, Mapping) and name not in section:
+            problems.add(
+                data.key_at("item_fields"),
+                f'item_fields must keep "{name}": every item line needs it',
+            )
+    for section_name, specs in (("item_fields", item_fields), ("fields", fields)):
+        part = data.get(section_name)
+        for name, spec in specs.items():
+            at = part.key_at(name) if isinstance(part, Mapping) else data.where
+            stored = COLUMN_TYPES.get(name)
+            if stored is not None and spec.type != stored:
+                problems.add(
+                    at,
+                    f'"{name}" must stay of type {stored}: stored offers keep it as {stored}. '
+                    "For a different question, add a field with a new name",
+                )
+            if name in item_fields and name in fields and item_fields[name].type != spec.type:
+                problems.add(at, f'"{name}" has a different type in item_fields and in fields')
+            limits = COLUMN_RANGES.get(name)
+            if limits is not None and spec.minimum is not None and spec.maximum is not None:
+                low, high = limits
+                if spec.minimum < low or spec.maximum > high:
+                    problems.add(
+                        at,
+                        f'"{name}" takes min and max between {_number(low)} and '
+                        f"{_number(high)} (what the database column holds)",
+                    )
 
 
 def _enum_choices(
@@ -306,15 +495,7 @@ def _with_suggestions(
             body.value_at("suggestions"),
             f'unknown set "{body["suggestions"]}"' + did_you_mean(str(body["suggestions"]), sets),
         )
-    return FieldSpec(
-        spec.name,
-        spec.label,
-        spec.type,
-        spec.choices,
-        spec.choice_labels,
-        spec.hint,
-        sets.get(body["suggestions"]),
-    )
+    return replace(spec, suggestions=sets.get(body["suggestions"]))
 
 
 def _read_needs(

@@ -42,7 +42,10 @@ def choices(pairs: Any, blank: str | None = "- Select -") -> list[SelectChoice]:
 
 def catalog_field(spec: FieldSpec) -> Any:
     """An unbound WTForms field for a catalog question (its type drives how it is rendered)."""
-    kw: dict[str, Any] = {"description": spec.hint, "render_kw": {"data-type": spec.type}}
+    kw: dict[str, Any] = {
+        "description": " ".join(filter(None, (spec.hint, number_hint(spec)))),
+        "render_kw": {"data-type": spec.type},
+    }
     if spec.type == "enum":
         options = choices(spec.choice_labels or ())
         return SelectField(spec.label, choices=options, validate_choice=False, **kw)
@@ -51,6 +54,15 @@ def catalog_field(spec: FieldSpec) -> Any:
     if spec.type == "list" or spec.name in LONG_TEXT:
         return TextAreaField(spec.label, **kw)
     return StringField(spec.label, **kw)
+
+
+def number_hint(spec: FieldSpec) -> str:
+    """The range of a number field as the donor reads it under the label ("" for others)."""
+    if spec.type == "integer":
+        return f"A whole number {spec.range_text()}."
+    if spec.type == "decimal":
+        return f"A number {spec.range_text()}, with at most 2 decimal places."
+    return ""
 
 
 def category_fields(catalog: Catalog) -> dict[str, list[str]]:

@@ -1,25 +1,16 @@
-"""Fixed vocabularies, enforced by CHECK constraints in the database, and the words people read.
+"""The workflow's own codes, enforced by CHECK constraints in the database, and their words.
 
-The catalog (rules/catalog.yaml) repeats the donor-facing ones with labels;
-a test keeps the two equal. The labels here are of the workflow's own codes and read as words
-inside a sentence ("the offer is in review"); capitalize them at the start of one.
-donations_app.labels shows both kinds to people.
+The donor's answers (agency type, category, condition...) are the catalog's
+(rules/catalog.yaml) and have no list here: the database stores what the active catalog allows.
+The recipients are listed because the workflow is built around them (queues, filters, exports);
+the catalog checker refuses any other. The labels here read as words inside a sentence ("the
+offer is in review"); capitalize them at the start of one. donations_app.labels shows both
+kinds to people.
 """
 
-AGENCY_TYPES = (
-    "municipal_police",
-    "sheriff",
-    "state_police",
-    "state_agency",
-    "federal",
-    "tribal",
-    "other",
-)
-RECIPIENTS = ("sbgs", "npu", "any")
-CONDITIONS = ("new", "like_new", "good", "fair", "poor", "unserviceable")
-ACQUISITIONS = ("own_funds", "federal_grant", "bvp", "dod_1033", "donated_to_agency", "unknown")
-PROTECTION_LEVELS = ("IIA", "II", "IIIA", "III", "IV", "HG1", "HG2", "RF1", "RF2", "RF3")
-VOLTAGES = ("120", "230", "100-240", "battery")
+from donations_app.guidelines.catalog import RECIPIENT_CODES
+
+RECIPIENTS = RECIPIENT_CODES
 
 ITEM_OUTCOMES = ("reject", "info", "review", "accept")
 OFFER_OUTCOMES = ("rejected", "needs_info", "review", "accepted")

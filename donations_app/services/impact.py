@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from donations_app.extensions import db
-from donations_app.guidelines import RuleSet
+from donations_app.guidelines import Catalog, RuleSet
 from donations_app.guidelines.engine import Evaluation
 from donations_app.models import Item, Offer
 from donations_app.models.vocabulary import FINAL_STATUSES
@@ -106,7 +106,7 @@ def preview_impact(
     number of offers read after each batch.
     """
     summary = summary if summary is not None else ImpactSummary()
-    for offers in _batches(status, since):
+    for offers in _batches(status, since, candidate.catalog):
         for offer in offers:
             change = _compare(offer, candidate, current, as_of, summary)
             if change is not None:
@@ -128,8 +128,11 @@ def _filtered(query: sa.Select, status: str, since: dt.date | None) -> sa.Select
     return query
 
 
-def _batches(status: str, since: dt.date | None) -> Iterator[list[dict[str, Any]]]:
-    """Offers as plain dicts with their item lines, BATCH_SIZE at a time, by id."""
+def _batches(
+    status: str, since: dt.date | None, catalog: Catalog
+) -> Iterator[list[dict[str, Any]]]:
+    """Offers as plain dicts with their item lines (answers typed by `catalog`), BATCH_SIZE at
+    a time, by id."""
     columns = [getattr(Item, name) for name in Item.FIELDS]
     last_id = 0
     while True:
@@ -158,12 +161,12 @@ def _batches(status: str, since: dt.date | None) -> Iterator[list[dict[str, Any]
             for head in heads
         }
         rows = db.session.execute(
-            sa.select(Item.offer_id, Item.position, *columns)
+            sa.select(Item.offer_id, Item.position, Item.answers, *columns)
             .where(Item.offer_id.in_(offers))
             .order_by(Item.offer_id, Item.position)
         ).mappings()
         for row in rows:
-            offers[row["offer_id"]]["items"].append(line_from_columns(dict(row)))
+            offers[row["offer_id"]]["items"].append(line_from_columns(dict(row), catalog))
         last_id = heads[-1].id
         yield list(offers.values())
 

@@ -3,16 +3,22 @@
 The API, the web form (which builds the same body) and a donor's corrections all arrive as a
 body; `offer_columns` turns it into the offer's columns. `offer_body` turns a stored offer back
 into a body, for the status page's correction form, re-evaluation and anything that explains a
-stored offer. Item lines map one to one through `Item.FIELDS`.
+stored offer. An item's fields with a column of their own (`Item.FIELDS`) map one to one;
+every other catalog field is kept in the item's `answers`, so a field added to the catalog is
+stored, re-evaluated and shown like the others.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
+from donations_app.guidelines import Catalog
 from donations_app.guidelines.engine import jsonable
 from donations_app.models import Item, Offer
+from donations_app.services.rules import active_ruleset
 
 # body section -> {body key: offer column}
 SECTIONS: dict[str, dict[str, str]] = {
@@ -48,20 +54,51 @@ def offer_columns(body: dict[str, Any]) -> dict[str, Any]:
 
 def item_columns(line: dict[str, Any]) -> dict[str, Any]:
     """An item's columns from one validated item line (absent fields stored as empty)."""
-    return {
+    columns = {
         name: list(line.get(name) or []) if name == "serial_numbers" else line.get(name)
         for name in Item.FIELDS
     }
+    columns["answers"] = {
+        name: jsonable(value)
+        for name, value in line.items()
+        if name not in columns and value is not None
+    }
+    return columns
 
 
-def item_line(item: Item) -> dict[str, Any]:
+def item_line(item: Item, catalog: Catalog | None = None) -> dict[str, Any]:
     """A stored item as an item line of the body: absent values left out, native types."""
-    return line_from_columns({name: getattr(item, name) for name in Item.FIELDS})
+    columns = {name: getattr(item, name) for name in Item.FIELDS}
+    return line_from_columns({**columns, "answers": item.answers}, catalog)
 
 
-def line_from_columns(columns: Mapping[str, Any]) -> dict[str, Any]:
-    """An item line from an item's stored columns (a row read without the ORM, or a model's)."""
-    return {name: columns[name] for name in Item.FIELDS if columns.get(name) is not None}
+def line_from_columns(columns: Mapping[str, Any], catalog: Catalog | None = None) -> dict[str, Any]:
+    """An item line from an item's stored columns and `answers` (a row read without the ORM,
+    or a model's).
+
+    Answers without a column take their type from the catalog (the active one by default); an
+    answer to a field the catalog no longer has is kept as stored.
+    """
+    line = {name: columns[name] for name in Item.FIELDS if columns.get(name) is not None}
+    answers = columns.get("answers") or {}
+    if answers:
+        catalog = catalog or active_ruleset().catalog
+        for name, value in answers.items():
+            if value is not None and name not in line:
+                line[name] = _native(catalog, name, value)
+    return line
+
+
+def _native(catalog: Catalog, name: str, value: Any) -> Any:
+    kind = catalog.field(name).type if name in catalog.fields or name in catalog.item_fields else ""
+    try:
+        if kind == "date" and isinstance(value, str):
+            return dt.date.fromisoformat(value)
+        if kind == "decimal" and isinstance(value, str | int | float):
+            return Decimal(str(value))
+    except (ValueError, ArithmeticError):
+        return value
+    return value
 
 
 def offer_body(offer: Offer, *, as_json: bool = False) -> dict[str, Any]:

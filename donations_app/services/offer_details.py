@@ -15,6 +15,7 @@ from donations_app.labels import outcome_label, readable
 from donations_app.models import AuditEvent, Evaluation, Item, Note, Offer, Queue, Reviewer
 from donations_app.services import accounts, triage
 from donations_app.services.audit import offer_events
+from donations_app.services.offer_body import item_line
 from donations_app.services.queues import all_queues
 from donations_app.services.rules import active_ruleset
 from donations_app.services.transaction import NotFound
@@ -89,9 +90,9 @@ def offer_details(offer: Offer, viewer: Reviewer) -> OfferDetails:
         ItemDetails(
             item=item,
             fields=[
-                (_field_label(catalog, name), _field_value(catalog, name, getattr(item, name)))
-                for name in Item.FIELDS
-                if name != "category" and getattr(item, name) not in (None, [])
+                (_field_label(catalog, name), _field_value(catalog, name, value))
+                for name, value in item_line(item, catalog).items()
+                if name != "category" and value != []
             ],
             findings=[
                 FindingDetails(

@@ -108,7 +108,7 @@ INVALID = [
     ("items.0.unit_value_usd", "NaN", "items.0.unit_value_usd", "as a number"),
     ("items.0.unit_value_usd", "lots", "items.0.unit_value_usd", "as a number"),
     ("items.0.unit_value_usd", True, "items.0.unit_value_usd", "as a number"),
-    ("items.0.unit_value_usd", 1e20, "items.0.unit_value_usd", "less than"),
+    ("items.0.unit_value_usd", 1e20, "items.0.unit_value_usd", "9,999,999,999.99 or less"),
     ("items.0.serial_numbers", "SN1, SN2", "items.0.serial_numbers", "list of text"),
     ("items.0.serial_numbers", [1, "SN2"], "items.0.serial_numbers.0", "as text"),
     ("items.0.serial_numbers", ["S" * 101], "items.0.serial_numbers.0", "100 characters"),
@@ -313,10 +313,10 @@ def test_a_quantity_of_absurd_magnitude_is_a_field_error(client, app, endpoint, 
 @pytest.mark.parametrize(
     ("literal", "says"),
     [
-        ("1e400", "less than"),
+        ("1e400", "or less"),
         ("-1e400", "0 or more"),
         ("1e-400", "2 decimal places"),
-        ("1e999999999", "less than"),
+        ("1e999999999", "or less"),
         ("1e-999999999", "2 decimal places"),
     ],
 )
