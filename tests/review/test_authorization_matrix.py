@@ -54,6 +54,9 @@ EXPECTED: dict[str, str] = {
     "intake.status": SECRET_LINK,
     "intake.answer_info_request": SECRET_LINK,
     "intake.withdraw": SECRET_LINK,
+    "intake.replace_link": SECRET_LINK,
+    "intake.new_link": PUBLIC,
+    "intake.new_link_sent": PUBLIC,
     # the API authenticates nothing: it is public by design (docs/api.md)
     "api.create_check": PUBLIC,
     "api.create_offer": PUBLIC,
@@ -181,6 +184,8 @@ def world(app: Flask, make_reviewer: Callable[..., Reviewer]) -> dict:
                 "intake.resume_draft": drafts.resume_token(draft),
                 # An unlock link works once: each request gets a new one.
                 "review.unlock_account": lambda: unlock_token(app, target.email),
+                # Replacing a status link ends it: each request gets the offer's current link.
+                "intake.replace_link": lambda: current_status_token(app, offer.id),
                 "status": status_token(offer),
             },
         }
@@ -197,6 +202,14 @@ def unlock_token(app: Flask, email: str) -> str:
         sign_in.send_unlock_link(email)
         body = db.session.query(OutboxMessage).order_by(OutboxMessage.id.desc()).first().body_text
         return re.search(r"/review/sign-in/unlock/(\S+)", body).group(1)
+
+
+def current_status_token(app: Flask, offer_id: int) -> str:
+    """The token of the offer's status link as it is now (after any replacement)."""
+    from donations_app.services.offers import status_token
+
+    with app.test_request_context():
+        return status_token(db.session.get(Offer, offer_id))
 
 
 def url_for_kind(app: Flask, rule, world: dict, kind: str) -> str:
