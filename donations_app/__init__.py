@@ -97,9 +97,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_rules(app: Flask) -> None:
     """Load the guideline rules; a rule set with errors refuses to become active."""
-    from donations_app.services.rules import RuleBook
+    from donations_app.services.rules import load_rulebook
 
-    app.extensions["rulebook"] = RuleBook(app.config["RULES_DIR"])
+    app.extensions["rulebook"] = load_rulebook(app.config["RULES_DIR"])
 
 
 def register_blueprints(app: Flask) -> None:
