@@ -49,7 +49,8 @@ def http_request(
 
 
 class ServerProcess:
-    """`gunicorn 'donations_app:create_app()'` on a free port, in its own process group."""
+    """`gunicorn 'donations_app:create_app()'` on a free port, in its own process group, with
+    threaded workers as in production."""
 
     def __init__(self, env: dict[str, str], log_path: Path, workers: int = 2) -> None:
         self.env = env
@@ -63,6 +64,8 @@ class ServerProcess:
             str(GUNICORN),
             "--workers",
             str(self.workers),
+            "--threads",
+            "4",
             "--bind",
             f"127.0.0.1:{self.port}",
             "--no-control-socket",
