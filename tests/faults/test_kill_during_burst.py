@@ -10,19 +10,11 @@ import threading
 import time
 
 import pytest
-import sqlalchemy as sa
 
 from donations_app.extensions import db
-from donations_app.models import (
-    AuditEvent,
-    Evaluation,
-    IdempotencyKey,
-    Item,
-    Offer,
-    OutboxMessage,
-)
 from tests.api.bodies import item_body, offer_body
 from tests.faults.conftest import http_request
+from tests.faults.stored import complete_offers
 
 pytestmark = pytest.mark.slow
 
@@ -83,44 +75,6 @@ def fire(port: int, bodies: dict[str, dict], answers: dict, kill_after: int | No
         thread.join()
 
 
-def complete_offers() -> dict[str, dict]:
-    """reference -> what is stored for it; fails on an offer stored without any of its parts."""
-    stored = {}
-    for offer in db.session.scalars(sa.select(Offer)):
-        parts = {
-            "items": db.session.scalar(sa.select(sa.func.count()).where(Item.offer_id == offer.id)),
-            "evaluations": db.session.scalar(
-                sa.select(sa.func.count()).where(Evaluation.offer_id == offer.id)
-            ),
-            "submitted": db.session.scalar(
-                sa.select(sa.func.count()).where(
-                    AuditEvent.offer_id == offer.id, AuditEvent.action == "submitted"
-                )
-            ),
-            "mail": db.session.scalar(
-                sa.select(sa.func.count()).where(OutboxMessage.offer_id == offer.id)
-            ),
-            "key": db.session.scalar(
-                sa.select(IdempotencyKey.key).where(IdempotencyKey.offer_id == offer.id)
-            ),
-        }
-        assert parts["items"] == 2 and parts["evaluations"] == 1, (offer.reference, parts)
-        assert parts["submitted"] == 1 and parts["mail"] == 1, (offer.reference, parts)
-        assert parts["key"] is not None, (offer.reference, parts)
-        stored[offer.reference] = parts
-    # No key claimed without its offer, no item of a missing offer.
-    assert (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(IdempotencyKey)
-            .where(IdempotencyKey.offer_id.is_(None))
-        )
-        == 0
-    )
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 2 * len(stored)
-    return stored
-
-
 def test_sigkill_mid_burst_loses_no_acknowledged_offer(app, database_url, start_server):
     bodies = burst_bodies()
     server = start_server(database_url)
@@ -137,6 +91,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_offer(app, database_url, start_
 
     with app.app_context():
         stored = complete_offers()
+        assert all(parts["items"] == 2 and parts["key"] for parts in stored.values())
         for key, answer in acknowledged.items():
             assert stored[answer["reference"]]["key"] == key
         found_after_kill = len(stored)
