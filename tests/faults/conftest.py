@@ -49,8 +49,8 @@ def http_request(
 
 
 class ServerProcess:
-    """`gunicorn 'donations_app:create_app()'` on a free port, in its own process group, with
-    threaded workers as in production."""
+    """`gunicorn --preload 'donations_app:create_app()'` on a free port, in its own process
+    group, with threaded workers, as the README runs it in production."""
 
     def __init__(self, env: dict[str, str], log_path: Path, workers: int = 2) -> None:
         self.env = env
@@ -69,6 +69,7 @@ class ServerProcess:
             "--bind",
             f"127.0.0.1:{self.port}",
             "--no-control-socket",
+            "--preload",
             "--graceful-timeout",
             "2",
             "donations_app:create_app()",
