@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from donations_app.extensions import login_manager
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,10 @@ def handle_database_unavailable(error: SQLAlchemyError) -> Response:
             "The service cannot reach its database just now. Nothing you sent was stored; "
             "try again in a few minutes."
         )
+    if "_login_user" not in g:
+        # Flask-Login would load the signed-in reviewer to render the page, from the database
+        # that just failed: the outage page is shown as to a visitor who is not signed in.
+        login_manager._update_request_context_with_user()
     body, _ = _respond(status, detail)
     response = make_response(body, status)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from donations_app.extensions import db
 from tests.api.bodies import offer_body
 
 pytestmark = pytest.mark.slow
@@ -122,3 +123,21 @@ def test_sqlite_file_missing_then_back_without_a_restart(
         for _ in range(2):
             assert_unavailable(server, status_path)
     recovered(server, status_path)
+
+
+def test_signed_in_reviewer_gets_the_outage_page(backend, app, client, auth, database_url):
+    # Rendering any page loads the signed-in reviewer from the database that is down.
+    auth.as_role("reviewer")
+    assert client.get("/review/").status_code == 200
+    if backend == "sqlite":
+        with app.app_context():
+            db.engine.dispose()  # the open connection would go on reading the moved file
+        outage = sqlite_file_gone(database_url)
+    else:
+        outage = postgres_down(database_url)
+    with outage:
+        page = client.get("/review/", headers={"Accept": "text/html"})
+        assert page.status_code == 503 and page.mimetype == "text/html"
+        assert "Sorry, the service is unavailable" in page.text
+        assert page.headers["Retry-After"]
+    assert client.get("/review/").status_code == 200  # still signed in once it is back
