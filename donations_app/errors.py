@@ -89,22 +89,22 @@ def _disk_full(error: SQLAlchemyError) -> bool:
 def handle_database_unavailable(error: SQLAlchemyError) -> Response:
     """The database is unreachable or full: 503 (or 507) with Retry-After, never a 500.
 
-    Every change is one transaction, so nothing of the failed request was stored; the answer
-    says so, and asks the client to come back later instead of reporting a bug.
+    Every change is one transaction, so a change that failed left nothing behind; the answer
+    asks the client to come back later instead of reporting a bug.
     """
     if _disk_full(error):
         log.error("the database is full: %s", getattr(error, "orig", error))
         status = 507
         detail = (
-            "The service has run out of storage space. Nothing you sent was stored; "
-            "try again later."
+            "The service has run out of storage space. What you sent was not stored unless "
+            "you saw a confirmation; try again later."
         )
     else:
         log.error("the database is unavailable: %s", getattr(error, "orig", error))
         status = 503
         detail = (
-            "The service cannot reach its database just now. Nothing you sent was stored; "
-            "try again in a few minutes."
+            "The service cannot reach its database just now. What you sent was not stored "
+            "unless you saw a confirmation; try again in a few minutes."
         )
     if "_login_user" not in g:
         # Flask-Login would load the signed-in reviewer to render the page, from the database

@@ -37,7 +37,7 @@ def load_rulebook(rules_dir: str | Path) -> RuleBook:
     except RuleSetError as error:
         lines = [f"The guideline rules in {rules_dir} do not load, so the service cannot start:"]
         lines += [f"  {problem}" for problem in error.errors]
-        lines.append("Fix them (`flask rules check DIRECTORY` lists them) and start it again.")
+        lines.append("Fix them and start the service again.")
         print("\n".join(lines), file=sys.stderr, flush=True)
         raise SystemExit(EXIT_RULES_DO_NOT_LOAD) from None
 
