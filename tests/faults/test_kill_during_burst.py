@@ -106,7 +106,8 @@ def test_sigkill_mid_burst_loses_no_acknowledged_offer(app, database_url, start_
     assert {a[0] for a in retries.values()} == {201}
     # Offers stored before the kill are answered from their key, with their first reference.
     replayed = {key for key, a in retries.items() if a[2]}
-    assert replayed == stored_unanswered | set(sorted(acknowledged)[:RESENT_ANSWERED])
+    expected = stored_unanswered | set(sorted(acknowledged)[:RESENT_ANSWERED])
+    assert replayed == expected, {key: (answers[key], retries[key]) for key in replayed ^ expected}
     for key in sorted(acknowledged)[:RESENT_ANSWERED]:
         assert retries[key][1]["reference"] == acknowledged[key]["reference"]
     with app.app_context():
