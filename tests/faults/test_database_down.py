@@ -101,7 +101,7 @@ def first_offer(client) -> str:
 def test_postgres_down_then_back_without_a_restart(database_url, client, start_server):
     status_path = first_offer(client)
     server = start_server(database_url)
-    # Every worker holds a pooled connection now, which the fault has to break.
+    # The workers hold pooled connections now, which the fault has to break.
     for _ in range(6):
         assert server.get(status_path)[0] == 200
     with postgres_down(database_url):
