@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from donations_app.extensions import login_manager
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +25,12 @@ TITLES = {
     429: "Too many requests",
     500: "Sorry, there is a problem with the service",
     503: "Sorry, the service is unavailable",
+    507: "Sorry, the service cannot store anything now",
 }
+# Seconds a client is asked to wait before it tries again while the database is unreachable.
+RETRY_AFTER_SECONDS = 30
+# PostgreSQL's SQLSTATE for "disk full" (class 53, insufficient resources).
+PG_DISK_FULL = "53100"
 
 
 def wants_json() -> bool:
@@ -70,9 +80,48 @@ def handle_unexpected(error: Exception) -> tuple[Response | str, int]:
     )
 
 
+def _disk_full(error: SQLAlchemyError) -> bool:
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return True
+    return getattr(original, "sqlstate", None) == PG_DISK_FULL
+
+
+def handle_database_unavailable(error: SQLAlchemyError) -> Response:
+    """The database is unreachable or full: 503 (or 507) with Retry-After, never a 500.
+
+    Every change is one transaction, so a change that failed left nothing behind; the answer
+    asks the client to come back later instead of reporting a bug.
+    """
+    if _disk_full(error):
+        log.error("the database is full: %s", getattr(error, "orig", error))
+        status = 507
+        detail = (
+            "The service has run out of storage space. What you sent was not stored unless "
+            "you saw a confirmation; try again later."
+        )
+    else:
+        log.error("the database is unavailable: %s", getattr(error, "orig", error))
+        status = 503
+        detail = (
+            "The service cannot reach its database just now. What you sent was not stored "
+            "unless you saw a confirmation; try again in a few minutes."
+        )
+    if "_login_user" not in g:
+        # Flask-Login would load the signed-in reviewer to render the page, from the database
+        # that just failed: the outage page is shown as to a visitor who is not signed in.
+        login_manager._update_request_context_with_user()
+    body, _ = _respond(status, detail)
+    response = make_response(body, status)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers on the app."""
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_unexpected)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(PoolTimeout, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -118,10 +118,17 @@ def _connect() -> smtplib.SMTP:
 
 
 def _permanent(error: Exception) -> bool:
-    """An SMTP answer that a retry cannot change (5xx, e.g. an address the server refuses)."""
+    """A refusal of this message that a retry cannot change: a 5xx to its recipient or to its
+    content. A 5xx at the greeting, HELO, MAIL FROM or login is about the server or the
+    service's account with it, which an operator fixes, so that message is tried again."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
-    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
+
+
+def _connection_usable(error: Exception) -> bool:
+    """After an SMTP answer about one message, the session goes on with the next message."""
+    return isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused)
 
 
 def send_due_mail(limit: int = 100) -> tuple[int, int]:
@@ -155,7 +162,7 @@ def send_due_mail(limit: int = 100) -> tuple[int, int]:
                     next_attempt_at=utcnow() + backoff(message.attempts),
                     last_error=f"{type(error).__name__}: {error}"[:2000],
                 )
-                if smtp is not None and not isinstance(error, smtplib.SMTPResponseException):
+                if smtp is not None and not _connection_usable(error):
                     smtp.close()
                     smtp = None
                 if smtp is None:

@@ -5,13 +5,15 @@ without a restart; a request keeps the RuleSet it started with, so one offer is 
 by two versions. RuleSets are immutable and content-addressed, so they are cached by version.
 On a database where nothing was published yet, the first refresh publishes RULES_DIR; with
 RULES_WATCH (development) every saved edit of RULES_DIR is published, and a broken edit is
-kept as `pending_errors` while the last good set keeps serving.
+kept as `pending_errors` while the last good set keeps serving. A process that has no good rule
+set to serve at all (nothing published, and RULES_DIR broken) refuses to start.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -27,6 +29,9 @@ from donations_app.services import rulesets
 
 log = logging.getLogger(__name__)
 
+# The exit status of a process whose rules do not load. Gunicorn stops, instead of starting
+# the worker again and again, when a worker exits with 4 ("App failed to load").
+EXIT_RULES_DO_NOT_LOAD = 4
 _CACHE_SIZE = 16
 _built: OrderedDict[str, RuleSet] = OrderedDict()
 _built_lock = threading.Lock()
@@ -153,6 +158,7 @@ class RuleBook:
 
 def install_rulebook(app: Flask) -> RuleBook:
     """Give the app its RuleBook; each request fixes its RuleSet before the view runs."""
+    refuse_to_start_without_rules(app)
     book = RuleBook(app)
     app.extensions["rulebook"] = book
 
@@ -184,6 +190,33 @@ def activate_version(version: str, actor: rulesets.Actor) -> RuleSet:
 def rulebook() -> RuleBook:
     """The current app's RuleBook."""
     return current_app.extensions["rulebook"]
+
+
+def refuse_to_start_without_rules(app: Flask) -> None:
+    """End the process when there is no good rule set to serve: the database holds no active
+    version (or cannot be read yet) and RULES_DIR does not load.
+
+    Each error is printed to stderr as `file:line:col: message` and the process exits with
+    EXIT_RULES_DO_NOT_LOAD: a stack trace would bury the one line the operator needs. When the
+    database has an active version, that version serves and RULES_DIR is not needed.
+    """
+    with app.app_context():
+        try:
+            if rulesets.active_version() is not None:
+                return
+        except SQLAlchemyError:
+            db.session.rollback()
+        rules_dir = app.config["RULES_DIR"]
+        try:
+            remember(load_rules(rules_dir))
+        except RuleSetError as error:
+            lines = [
+                f"The guideline rules in {rules_dir} do not load, so the service cannot start:"
+            ]
+            lines += [f"  {problem}" for problem in error.errors]
+            lines.append("Fix them and start the service again.")
+            print("\n".join(lines), file=sys.stderr, flush=True)
+            raise SystemExit(EXIT_RULES_DO_NOT_LOAD) from None
 
 
 def active_ruleset() -> RuleSet:
