@@ -32,6 +32,9 @@ from donations_app.services import accounts
 from donations_app.services import rules as rulebook_module
 from donations_app.services.queues import all_queues
 
+# The upgrade tests' fixtures (an empty database of the backend under test).
+pytest_plugins = ["tests.migrations"]
+
 # Tables whose rows are data fixed by the migrations, kept between tests.
 SEEDED_TABLES = {"alembic_version", "queues"}
 # The password of every account the tests make, unless a test is about another one.

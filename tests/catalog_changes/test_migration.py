@@ -8,10 +8,7 @@ findings, decisions, notes, audit events, mail and accounts by SQL, then upgrade
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,13 +17,12 @@ import flask_migrate
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, IntegrityError
 
 from donations_app import create_app
 from donations_app.extensions import db
+from tests.migrations import migration
 
-MIGRATION = Path(__file__).parents[2] / "migrations" / "versions" / "0006_catalog_answers.py"
 NOW = dt.datetime(2026, 11, 2, 9, 30)
 TABLES = (
     "reviewers",
@@ -41,42 +37,17 @@ TABLES = (
 )
 
 
-def _migration() -> Any:
-    spec = importlib.util.spec_from_file_location("migration_0006", MIGRATION)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
-def empty_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A new, empty database of the backend under test."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'upgrade.sqlite3'}"
-        return
-    server = make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
-    name = f"{server.database or 'donations_test'}_up_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture
-def old_app(empty_url: str, tmp_path: Path) -> Iterator[Flask]:
+def old_app(empty_database: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(
         {
             "APP_ENV": "testing",
-            "SQLALCHEMY_DATABASE_URI": empty_url,
+            "SQLALCHEMY_DATABASE_URI": empty_database,
             "INSTANCE_PATH": str(tmp_path / "instance"),
         }
     )
     with app.app_context():
-        flask_migrate.upgrade(revision=_migration().down_revision)
+        flask_migrate.upgrade(revision=migration("0006_catalog_answers.py").down_revision)
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -296,7 +267,7 @@ def test_upgrade_keeps_every_row_and_constraint_and_frees_the_catalog_answers(ol
     with db.engine.connect() as conn:
         before, parts_before = snapshot(conn), schema_parts(conn)
 
-    flask_migrate.upgrade(revision=_migration().revision)
+    flask_migrate.upgrade(revision=migration("0006_catalog_answers.py").revision)
     db.engine.dispose()
 
     with db.engine.connect() as conn:
@@ -363,17 +334,17 @@ def test_upgrade_keeps_every_row_and_constraint_and_frees_the_catalog_answers(ol
 def test_downgrade_refuses_answers_the_old_schema_cannot_hold(old_app):
     with db.engine.begin() as conn:
         fill_previous_release(conn)
-    flask_migrate.upgrade(revision=_migration().revision)
+    flask_migrate.upgrade(revision=migration("0006_catalog_answers.py").revision)
     with db.engine.begin() as conn:
         conn.execute(sa.text("UPDATE items SET voltage = '12'"))
     with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
-        flask_migrate.downgrade(revision=_migration().down_revision)
+        flask_migrate.downgrade(revision=migration("0006_catalog_answers.py").down_revision)
     with db.engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == _migration().revision
+    assert version == migration("0006_catalog_answers.py").revision
     with db.engine.begin() as conn:
         conn.execute(sa.text("UPDATE items SET voltage = '230'"))
-    flask_migrate.downgrade(revision=_migration().down_revision)
+    flask_migrate.downgrade(revision=migration("0006_catalog_answers.py").down_revision)
     with db.engine.begin() as conn, pytest.raises(IntegrityError):
         conn.execute(sa.text("UPDATE items SET voltage = '12'"))
     with db.engine.connect() as conn:

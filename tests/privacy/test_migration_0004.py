@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import flask_migrate
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from donations_app import create_app
 from donations_app.extensions import db
@@ -47,22 +43,6 @@ FILL = [
     "'2026-01-02 10:00:00+00:00', '2026-01-02 10:00:00+00:00')",
 ]
 COUNTED = ("reviewers", "offers", "items", "evaluations", "audit_events", "outbox_messages")
-
-
-@pytest.fixture
-def empty_database(backend, tmp_path):
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'previous.sqlite3'}"
-        return
-    server = make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
-    name = f"{server.database or 'donations_test'}_mig_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_upgrade_keeps_every_row_and_the_links_already_mailed(empty_database, tmp_path):

@@ -4,47 +4,20 @@ kept, every queue starts in service, no rule set is stored until the app publish
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import os
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import flask_migrate
-import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from donations_app import create_app
 from donations_app.extensions import db
+from tests.migrations import migration
 
-MIGRATION = Path(__file__).resolve().parents[2] / "migrations/versions/0005_rule_sets.py"
 NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
 TABLES = ("reviewers", "offers", "items", "evaluations", "findings", "audit_events", "queues")
 
 
 def previous_revision() -> str:
-    spec = importlib.util.spec_from_file_location("rule_sets_migration", MIGRATION)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.down_revision
-
-
-@pytest.fixture
-def empty_database(backend: str, tmp_path: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'previous.sqlite3'}"
-        return
-    server = make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
-    name = f"{server.database}_upgrade_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    return migration("0005_rule_sets.py").down_revision
 
 
 def value_for(column: sa.Column) -> object:
