@@ -145,6 +145,7 @@ def reviewer_nav_links() -> list[tuple[str, str]]:
         ("review.reports", "Reports", current_user.is_lead),
         ("review.admin_accounts", "Accounts", current_user.is_admin),
         ("review.admin_audit", "Audit log", current_user.is_admin),
+        ("review.admin_rules", "Rule sets", current_user.is_admin),
         ("review.two_step", "Two-step sign-in", current_user.is_lead),
         ("review.change_password", "Change password", True),
     ]

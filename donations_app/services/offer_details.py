@@ -16,7 +16,7 @@ from donations_app.models import AuditEvent, Evaluation, Item, Note, Offer, Queu
 from donations_app.services import accounts, triage
 from donations_app.services.audit import offer_events
 from donations_app.services.offer_body import item_line
-from donations_app.services.queues import all_queues
+from donations_app.services.queues import all_queues, queue_by_slug
 from donations_app.services.rules import active_ruleset
 from donations_app.services.transaction import NotFound
 
@@ -155,11 +155,23 @@ def _recheck_notes(evaluation: Evaluation | None, events: list[AuditEvent]) -> l
         notes.append(sentence + ".")
     queue = event.data.get("queue", {})
     if queue.get("before") != queue.get("after"):
-        notes.append(
-            f"Routing would now choose the queue {queue.get('after') or 'none'} "
-            f"(the offer stays in {queue.get('before') or 'none'} until someone moves it)."
-        )
+        now = _queue_name(queue.get("before"))
+        if queue.get("after"):
+            notes.append(
+                f"Routing would now choose the {_queue_name(queue['after'])} queue; the offer "
+                f"stays in {now} until someone moves it."
+            )
+        else:
+            notes.append(
+                f"Under the new rules the offer would go to no queue; it stays in {now} until "
+                "someone moves it or decides it."
+            )
     return notes
+
+
+def _queue_name(slug: str | None) -> str:
+    queue = queue_by_slug(slug) if slug else None
+    return queue.name if queue is not None else (slug or "no queue")
 
 
 def _field_value(catalog: Catalog, name: str, value: Any) -> str:

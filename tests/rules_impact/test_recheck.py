@@ -72,7 +72,7 @@ def test_recheck_stores_audits_and_shows_what_changed(app, stored, new_rules_app
     assert "The guidelines changed since this offer was evaluated" in page
     assert "item 1: Cannot be accepted" in page
     assert "HELMET-QUANTITY (At most 50 helmets in one line)" in page
-    assert "Routing would now choose the queue none" in page
+    assert "Under the new rules the offer would go to no queue; it stays in Export control" in page
 
 
 def test_decided_offers_are_never_rechecked(new_rules_app):
