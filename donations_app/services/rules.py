@@ -206,6 +206,11 @@ def refuse_to_start_without_rules(app: Flask) -> None:
                 return
         except SQLAlchemyError:
             db.session.rollback()
+        finally:
+            # No connection may outlive this check: a server that loads the app before forking
+            # its workers (gunicorn --preload) would otherwise hand one socket to all of them.
+            db.session.remove()
+            db.engine.dispose()
         rules_dir = app.config["RULES_DIR"]
         try:
             remember(load_rules(rules_dir))
