@@ -143,6 +143,7 @@ def reviewer_nav_links() -> list[tuple[str, str]]:
         ("review.offers", "Offers", True),
         ("review.exports", "Exports", True),
         ("review.reports", "Reports", current_user.is_lead),
+        ("review.rules_impact", "Rule changes", current_user.is_lead),
         ("review.admin_accounts", "Accounts", current_user.is_admin),
         ("review.admin_audit", "Audit log", current_user.is_admin),
         ("review.admin_rules", "Rule sets", current_user.is_admin),

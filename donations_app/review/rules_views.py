@@ -1,5 +1,6 @@
-"""The admins' rule-set pages: stored versions and when each was active, a diff between two
-versions, the errors of a broken development edit, and activating a version (roll back/forward)."""
+"""The rule-set pages: for admins, stored versions and when each was active, a diff between two
+versions, the errors of a broken development edit, and activating a version (roll back/forward);
+for leads, the impact of a staged version on the offers already stored, and its activation."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from wtforms.validators import InputRequired
 
 from donations_app.forms import ConfirmForm
 from donations_app.review import bp
-from donations_app.review.access import admin_required
+from donations_app.review.access import admin_required, lead_required
 from donations_app.services import rulesets
-from donations_app.services.rules import activate_version, active_ruleset, rulebook
+from donations_app.services.impact import STATUS_CHOICES, preview_page
+from donations_app.services.rules import activate_version, active_ruleset, rulebook, ruleset_for
 from donations_app.services.transaction import NotFound, ServiceError
 
 
@@ -90,6 +92,57 @@ def admin_rules_activate(version: str) -> Response | str:
         active=active,
         diff=rulesets.diff(active, version),
     )
+
+
+@bp.get("/rules/impact")
+@lead_required
+def rules_impact() -> tuple[str, int]:
+    """Staged rule sets, and for one of them what it would change for the stored offers."""
+    staged = [v for v in rulesets.versions() if not v.periods]
+    version = request.args.get("version", "")
+    status = request.args.get("status", "open")
+    if status not in STATUS_CHOICES:
+        status = "open"
+    preview = None
+    if version:
+        version = _version_or_404(version)
+        try:
+            candidate = ruleset_for(version)
+        except rulesets.RuleSetRefused as error:
+            flash(f"Version {version} does not load: {'; '.join(error.errors)}", "error")
+            return render_template("review/rules_impact.html", staged=staged, preview=None), 409
+        preview = preview_page(candidate, active_ruleset(), status=status)
+    return (
+        render_template(
+            "review/rules_impact.html",
+            staged=staged,
+            version=version,
+            status=status,
+            statuses=STATUS_CHOICES,
+            active=active_ruleset().version,
+            preview=preview,
+        ),
+        200,
+    )
+
+
+@bp.post("/rules/impact/<version>/activate")
+@lead_required
+def rules_impact_activate(version: str) -> Response:
+    """A lead makes the previewed version the active rule set; audited."""
+    version = _version_or_404(version)
+    if not ConfirmForm().validate():
+        abort(400)
+    try:
+        activate_version(version, rulesets.Actor(reviewer=current_user._get_current_object()))
+    except ServiceError as error:
+        flash(str(error), "error")
+        return redirect(url_for("review.rules_impact", version=version))
+    flash(
+        f"Rule set {version} is now active. Run a re-check to flag the open offers it changes.",
+        "success",
+    )
+    return redirect(url_for("review.rules_impact"))
 
 
 def _choice_label(summary: rulesets.VersionSummary) -> str:

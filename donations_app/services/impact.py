@@ -226,3 +226,27 @@ def _compare(
         after.queue,
         tuple(items),
     )
+
+
+@dataclass(frozen=True)
+class ImpactPreview:
+    """An impact run for a page: the totals and the first changed offers."""
+
+    summary: ImpactSummary
+    changes: list[OfferChange]
+    more: int
+
+
+def preview_page(
+    candidate: RuleSet, current: RuleSet, *, status: str = "open", limit: int = 100
+) -> ImpactPreview:
+    """Run the whole comparison, keeping only the first `limit` changed offers."""
+    summary = ImpactSummary()
+    changes: list[OfferChange] = []
+    more = 0
+    for change in preview_impact(candidate, current, status=status, summary=summary):
+        if len(changes) < limit:
+            changes.append(change)
+        else:
+            more += 1
+    return ImpactPreview(summary, changes, more)

@@ -52,3 +52,29 @@ def test_compare_and_roll_back(live_server, page, make_reviewer, tmp_path):
     page.wait_for_url("**/review/admin/rules")
     assert f"Rule set {first} is now active." in page.content()
     assert client.get("/healthz").get_json()["ruleset"]["version"] == first
+
+
+def test_a_lead_previews_a_staged_rule_set_and_activates_it(live_server, page, make_reviewer):
+    from tests.api.bodies import offer_body
+    from tests.rules_impact.conftest import NEW_RULE, helmet
+
+    lead = make_reviewer("lena@state.example.gov", role="lead")
+    client = live_server.app.test_client()
+    reference = client.post("/api/v1/offers", json=offer_body(items=[helmet(100)])).get_json()[
+        "reference"
+    ]
+    staged = live_server.app.instance_path + "/staged"
+    shutil.copytree(RULES, staged)
+    Path(staged, "helmet_quantity.yaml").write_text(NEW_RULE)
+    result = live_server.app.test_cli_runner().invoke(args=["rules", "stage", staged])
+    assert result.exit_code == 0, result.output
+
+    SignInPage(page, live_server).sign_in_as(lead.email)
+    page.get_by_role("link", name="Rule changes").click()
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="Preview the impact").first.click()
+    assert page.get_by_text("1 of 1 offers would change").is_visible()
+    assert page.get_by_role("link", name=reference).is_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Activate this version").click()
+    assert "is now active" in page.content()

@@ -98,6 +98,8 @@ EXPECTED: dict[str, str] = {
     "review.admin_account_totp_reset": ADMIN,
     "review.admin_audit": ADMIN,
     "review.admin_rules": ADMIN,
+    "review.rules_impact": LEAD,
+    "review.rules_impact_activate": LEAD,
     "review.admin_rules_activate": ADMIN,
 }
 SKIPPED = {"static"}
