@@ -78,10 +78,14 @@ def drafts_purge() -> None:
     click.echo(f"deleted {deleted} expired draft{'' if deleted == 1 else 's'}")
 
 
+# `flask rules ...` is also a flask.commands entry point (pyproject.toml), found before the app is
+# loaded so that it works when RULES_DIR is broken: the whole group is put together here, once.
+add_ruleset_commands(rules)
+add_impact_commands(rules)
+
+
 def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
-    add_ruleset_commands(rules)
-    add_impact_commands(rules)
     app.cli.add_command(rules)
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(users)
