@@ -9,6 +9,7 @@ offers. Nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -133,7 +134,7 @@ def _batches(
 ) -> Iterator[list[dict[str, Any]]]:
     """Offers as plain dicts with their item lines (answers typed by `catalog`), BATCH_SIZE at
     a time, by id."""
-    columns = [getattr(Item, name) for name in Item.FIELDS]
+    plain = [name for name in Item.FIELDS if name != "serial_numbers"]
     last_id = 0
     while True:
         heads = db.session.execute(
@@ -160,15 +161,29 @@ def _batches(
             }
             for head in heads
         }
+        # The JSON columns come as text and are decoded only when they hold something: most
+        # items have no serial numbers and no extra answers, and decoding is most of the cost.
         rows = db.session.execute(
-            sa.select(Item.offer_id, Item.position, Item.answers, *columns)
+            sa.select(
+                Item.offer_id,
+                sa.cast(Item.serial_numbers, sa.Text),
+                sa.cast(Item.answers, sa.Text),
+                *[getattr(Item, name) for name in plain],
+            )
             .where(Item.offer_id.in_(offers))
             .order_by(Item.offer_id, Item.position)
-        ).mappings()
-        for row in rows:
-            offers[row["offer_id"]]["items"].append(line_from_columns(dict(row), catalog))
+        )
+        for offer_id, serials, answers, *values in rows:
+            columns = dict(zip(plain, values, strict=True))
+            columns["serial_numbers"] = _decoded(serials, [])
+            columns["answers"] = _decoded(answers, {})
+            offers[offer_id]["items"].append(line_from_columns(columns, catalog))
         last_id = heads[-1].id
         yield list(offers.values())
+
+
+def _decoded(text: str | None, empty: Any) -> Any:
+    return empty if text in (None, "", "[]", "{}", "null") else json.loads(text)
 
 
 def _fired(evaluation: Evaluation) -> list[tuple[str, ...]]:
