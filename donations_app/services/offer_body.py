@@ -11,7 +11,7 @@ stored, re-evaluated and shown like the others.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -68,19 +68,24 @@ def item_columns(line: dict[str, Any]) -> dict[str, Any]:
 
 def item_line(item: Item, catalog: Catalog | None = None) -> dict[str, Any]:
     """A stored item as an item line of the body: absent values left out, native types."""
-    columns = {name: getattr(item, name) for name in Item.FIELDS}
-    return line_from_columns({**columns, "answers": item.answers}, catalog)
+    return line_from_values(
+        Item.FIELDS, [getattr(item, name) for name in Item.FIELDS], item.answers, catalog
+    )
 
 
-def line_from_columns(columns: Mapping[str, Any], catalog: Catalog | None = None) -> dict[str, Any]:
-    """An item line from an item's stored columns and `answers` (a row read without the ORM,
-    or a model's).
+def line_from_values(
+    names: Sequence[str],
+    values: Sequence[Any],
+    answers: Mapping[str, Any] | None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """An item line from an item's stored column values (named by `names`, e.g. a row read
+    without the ORM) and its `answers`.
 
     Answers without a column take their type from the catalog (the active one by default); an
     answer to a field the catalog no longer has is kept as stored.
     """
-    line = {name: columns[name] for name in Item.FIELDS if columns.get(name) is not None}
-    answers = columns.get("answers") or {}
+    line = {name: value for name, value in zip(names, values, strict=True) if value is not None}
     if answers:
         catalog = catalog or active_ruleset().catalog
         for name, value in answers.items():
