@@ -192,7 +192,7 @@ def _decoded(text: str | None, empty: Any) -> Any:
 
 
 def _fired(evaluation: Evaluation) -> list[tuple[str, ...]]:
-    return [tuple(f.rule for f in item.findings) for item in evaluation.items]
+    return [tuple([f.rule for f in item.findings]) for item in evaluation.items]
 
 
 def _compare(
