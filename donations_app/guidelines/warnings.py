@@ -201,7 +201,7 @@ def _product(domains: list[list[Any]], heads: int) -> Iterable[tuple[Any, ...]]:
         total *= len(domain)
     if total <= budget:
         return itertools.product(*domains)
-    chooser = random.Random(0)  # noqa: S311  # nosec B311 - reproducible: same files, same warnings
+    chooser = random.Random(0)  # noqa: S311  # nosec B311  # reproducible: same files, same warnings
     edges = [tuple(domain[i % len(domain)] for domain in domains) for i in range(budget // 4)]
     picks = [tuple(chooser.choice(domain) for domain in domains) for _ in range(budget)]
     return [*edges, *picks]
