@@ -6,8 +6,17 @@ import csv
 import io
 from collections.abc import Iterator
 
-from flask import Response, abort, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from donations_app.clock import utcnow
 from donations_app.labels import offer_outcome_label, recipient_label, status_label
@@ -50,8 +59,11 @@ def queues() -> str:
 
 @bp.get("/offers")
 @reviewer_required
-def offers() -> str:
-    """The offer list: filters and sort from the query string, one page of results."""
+def offers() -> str | BaseResponse:
+    """The offer list: filters and sort from the query string, one page of results. A search
+    for a whole reference number (the header's search box) opens that offer directly."""
+    if set(request.args) == {"q"} and (reference := search.reference_quoted(request.args["q"])):
+        return redirect(url_for("review.offer", reference=reference))
     choices = search.filter_choices(active_ruleset())
     filters, errors = search.parse_filters(request.args, choices)
     result = search.list_offers(filters)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -43,6 +44,8 @@ MAX_TEXT = 100
 MAX_PAGE = 1_000_000
 # Filter dates outside this range cannot match an offer; refusing them also keeps
 # `day + 1 day` far from date.max.
+# A whole reference number as people type it: UA-2026-000123, ua-2026-000123 or 2026-000123.
+REFERENCE_TEXT = re.compile(r"(UA-)?\d{4}-\d{6}")
 EARLIEST_DAY = dt.date(2000, 1, 1)
 LATEST_DAY = dt.date(2100, 12, 31)
 
@@ -364,10 +367,28 @@ def _fired(rule: str) -> Any:
 
 
 def _text_match(text: str) -> Any:
-    """Offers whose agency name or an item's description contains the text."""
+    """Offers whose reference, agency name or contact e-mail contains the text, or an item of
+    which has it in its description or serial numbers: what people quote, in one box."""
     # One pass over the item lines (not one probe per offer): LIKE '%...%' cannot use an index.
-    described = Offer.id.in_(sa.select(Item.offer_id).where(_contains(Item.description, text)))
-    return sa.or_(_contains(Offer.agency_name, text), described)
+    in_items = sa.or_(
+        _contains(Item.description, text), _contains(sa.cast(Item.serial_numbers, sa.Text), text)
+    )
+    return sa.or_(
+        _contains(Offer.reference, text),
+        _contains(Offer.agency_name, text),
+        _contains(Offer.contact_email, text),
+        Offer.id.in_(sa.select(Item.offer_id).where(in_items)),
+    )
+
+
+def reference_quoted(text: str | None) -> str | None:
+    """The reference of the offer that `text` names whole ("UA-2026-000123", any case, with or
+    without the "UA-" prefix), or None when it names none."""
+    quoted = (text or "").strip().upper()
+    if not REFERENCE_TEXT.fullmatch(quoted):
+        return None
+    reference = quoted if quoted.startswith("UA-") else f"UA-{quoted}"
+    return db.session.scalar(sa.select(Offer.reference).where(Offer.reference == reference))
 
 
 def _order_by(filters: OfferFilters) -> list[Any]:
