@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app, request
+from flask_limiter import RouteLimit
 from flask_limiter.util import get_remote_address
 from limits import parse
 from werkzeug.exceptions import TooManyRequests
@@ -26,6 +28,13 @@ def _setting(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
+def _per_client(setting: str, scope: str, **options: Any) -> RouteLimit:
+    """A limit on POSTs per client address, its budget read from the setting `setting`."""
+    return limiter.shared_limit(
+        _setting(setting), scope=scope, key_func=get_remote_address, methods=["POST"], **options
+    )
+
+
 def offer_form_action() -> str:
     """What a POST of the offer form asks for: remove, add, import, save or continue."""
     if "remove" in request.form:
@@ -35,50 +44,19 @@ def offer_form_action() -> str:
 
 login_limit = limiter.limit(_setting("LOGIN_RATE_LIMIT"), methods=["POST"])
 
-submission_limit = limiter.shared_limit(
-    _setting("SUBMISSION_RATE_LIMIT"),
-    scope="offer-submission",
-    key_func=get_remote_address,
-    methods=["POST"],
+submission_limit = _per_client("SUBMISSION_RATE_LIMIT", "offer-submission")
+check_limit = _per_client("CHECK_RATE_LIMIT", "offer-check")
+csv_import_limit = _per_client(
+    "CSV_IMPORT_RATE_LIMIT", "csv-import", exempt_when=lambda: offer_form_action() != "import"
 )
-
-check_limit = limiter.shared_limit(
-    _setting("CHECK_RATE_LIMIT"),
-    scope="offer-check",
-    key_func=get_remote_address,
-    methods=["POST"],
-)
-
-csv_import_limit = limiter.shared_limit(
-    _setting("CSV_IMPORT_RATE_LIMIT"),
-    scope="csv-import",
-    key_func=get_remote_address,
-    methods=["POST"],
-    exempt_when=lambda: offer_form_action() != "import",
-)
-
 # "continue" stores the answers as a draft too, so it draws on the same budget as "save".
-draft_save_limit = limiter.shared_limit(
-    _setting("DRAFT_SAVE_RATE_LIMIT"),
-    scope="draft-save",
-    key_func=get_remote_address,
-    methods=["POST"],
+draft_save_limit = _per_client(
+    "DRAFT_SAVE_RATE_LIMIT",
+    "draft-save",
     exempt_when=lambda: offer_form_action() not in {"save", "continue"},
 )
-
-draft_email_limit = limiter.shared_limit(
-    _setting("DRAFT_EMAIL_RATE_LIMIT"),
-    scope="draft-email",
-    key_func=get_remote_address,
-    methods=["POST"],
-)
-
-status_link_email_limit = limiter.shared_limit(
-    _setting("STATUS_LINK_EMAIL_RATE_LIMIT"),
-    scope="status-link-email",
-    key_func=get_remote_address,
-    methods=["POST"],
-)
+draft_email_limit = _per_client("DRAFT_EMAIL_RATE_LIMIT", "draft-email")
+status_link_email_limit = _per_client("STATUS_LINK_EMAIL_RATE_LIMIT", "status-link-email")
 
 
 def hit_draft_email_address_limit(email: str) -> None:
