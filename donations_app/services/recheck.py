@@ -74,7 +74,7 @@ def recheck(statuses: tuple[str, ...], *, dry_run: bool = False) -> RecheckSumma
             latest = offer.latest_evaluation
             as_of = _submission_date(offer) or offer.submitted_at.astimezone(dt.UTC).date()
             result = ruleset.evaluate(offer_body(offer), as_of)
-            items = item_changes(latest, result, offer)
+            items = _item_changes(latest, result, offer)
             queue_before = latest.queue_slug if latest is not None else None
             outcome_before = latest.outcome if latest is not None else None
             if not items and result.outcome == outcome_before and result.queue == queue_before:
@@ -108,14 +108,11 @@ def recheck(statuses: tuple[str, ...], *, dry_run: bool = False) -> RecheckSumma
     return summary
 
 
-def item_changes(
+def _item_changes(
     before: Evaluation | None, after: EngineEvaluation, offer: Offer
 ) -> list[ItemRecheck]:
     """The items whose outcome or fired rules differ between a stored and a new evaluation."""
-    fired_before: dict[int, set[str]] = {}
-    if before is not None:
-        for finding in before.findings:
-            fired_before.setdefault(finding.item_id, set()).add(finding.rule_id)
+    fired_before = _stored_rules(before)
     by_position = {item.position: item for item in offer.items}
     changes = []
     for result in after.items:
@@ -133,6 +130,14 @@ def item_changes(
                 )
             )
     return changes
+
+
+def _stored_rules(evaluation: Evaluation | None) -> dict[int, set[str]]:
+    """Item id -> the ids of the rules that fired on it in a stored evaluation."""
+    fired: dict[int, set[str]] = {}
+    for finding in evaluation.findings if evaluation is not None else ():
+        fired.setdefault(finding.item_id, set()).add(finding.rule_id)
+    return fired
 
 
 def _submission_date(offer: Offer) -> dt.date | None:
@@ -192,9 +197,7 @@ def replay(reference: str) -> Replay:
         differences.append(f"outcome: stored {stored.outcome}, replayed {result.outcome}")
     if result.queue != stored.queue_slug:
         differences.append(f"queue: stored {stored.queue_slug}, replayed {result.queue}")
-    fired: dict[int, set[str]] = {}
-    for finding in stored.findings:
-        fired.setdefault(finding.item_id, set()).add(finding.rule_id)
+    fired = _stored_rules(stored)
     for item in offer.items:
         new = {f.rule for f in result.items[item.position].findings}
         old = fired.get(item.id, set())
