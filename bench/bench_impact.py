@@ -28,12 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import sqlalchemy as sa  # noqa: E402
-from bench_review_list import fresh_pg, generate  # noqa: E402
+from bench_review_list import bench_app, fill, fresh_pg  # noqa: E402
 
-from donations_app import create_app  # noqa: E402
 from donations_app.extensions import db  # noqa: E402
-from donations_app.models import Queue  # noqa: E402
 
 NEW_RULE = """topic: Bench
 rules:
@@ -54,21 +51,10 @@ rules:
 """
 
 
-def fill(url: str, offers: int) -> None:
-    import flask_migrate
-
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-instance-"),
-        }
-    )
-    with app.app_context():
-        flask_migrate.upgrade()
-        started = time.perf_counter()
-        generate(offers, list(db.session.scalars(sa.select(Queue.id))))
-        print(f"  filled {offers:,} offers in {time.perf_counter() - started:.1f} s", flush=True)
+def fill_database(url: str, offers: int) -> None:
+    with bench_app(url).app_context():
+        seconds = fill(offers)
+        print(f"  filled {offers:,} offers in {seconds:.1f} s", flush=True)
         db.session.remove()
         db.engine.dispose()
 
@@ -128,7 +114,7 @@ def main() -> None:
     rows = []
     for name, url in targets:
         print(f"{name}:", flush=True)
-        fill(url, options.offers)
+        fill_database(url, options.offers)
         seconds, peak, summary = measure(url, candidate)
         rows.append((name, seconds, peak, summary))
     print()

@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -212,26 +213,36 @@ def time_cases(runs: int) -> list[tuple[str, float, int]]:
     return results
 
 
-def run(url: str, offers: int, runs: int) -> tuple[float, list[tuple[str, float, int]]]:
-    """Migrate, fill and time one database."""
-    import flask_migrate
-
-    app = create_app(
+def bench_app(url: str) -> Flask:
+    """The app on the benchmark's database, with an instance folder of its own."""
+    return create_app(
         {
             "APP_ENV": "testing",
             "SQLALCHEMY_DATABASE_URI": url,
             "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-instance-"),
         }
     )
-    with app.app_context():
-        flask_migrate.upgrade()
-        queue_ids = list(db.session.scalars(sa.select(Queue.id)))
-        started = time.perf_counter()
-        generate(offers, queue_ids)
-        with db.engine.connect() as conn:
-            conn.execute(sa.text("ANALYZE"))
-            conn.commit()
-        generated = time.perf_counter() - started
+
+
+def fill(offers: int) -> float:
+    """Migrate the app's database, insert `offers` offers and ANALYZE; the seconds it took to
+    insert (inside an app context)."""
+    import flask_migrate
+
+    flask_migrate.upgrade()
+    queue_ids = list(db.session.scalars(sa.select(Queue.id)))
+    started = time.perf_counter()
+    generate(offers, queue_ids)
+    with db.engine.connect() as conn:
+        conn.execute(sa.text("ANALYZE"))
+        conn.commit()
+    return time.perf_counter() - started
+
+
+def run(url: str, offers: int, runs: int) -> tuple[float, list[tuple[str, float, int]]]:
+    """Migrate, fill and time one database."""
+    with bench_app(url).app_context():
+        generated = fill(offers)
         counts = db.session.execute(
             sa.select(
                 sa.select(sa.func.count()).select_from(Offer).scalar_subquery(),
