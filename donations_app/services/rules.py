@@ -55,10 +55,19 @@ def ruleset_for(version: str) -> RuleSet:
 
 
 def load_directory(path: str | Path) -> tuple[RuleSet, dict[str, str]]:
-    """Check a rules directory (examples included) and read its files; RuleSetError if broken."""
-    ruleset = load_rules(path)
+    """Check a rules directory (examples included) and read its files; RuleSetError if broken.
+
+    A version this process has already checked (the start-up check, then the first publication
+    of RULES_DIR) is not loaded again.
+    """
     files = read_rule_files(path)
-    if version_of_files(files) != ruleset.version:
+    version = version_of_files(files)
+    with _built_lock:
+        cached = _built.get(version)
+    if cached is not None:
+        return cached, files
+    ruleset = load_rules(path)
+    if ruleset.version != version:
         raise RuleSetError([f"{path}:1:1: the files changed while they were read; try again"])
     return remember(ruleset), files
 
@@ -125,7 +134,7 @@ class RuleBook:
             db.session.rollback()
             log.warning("could not read the active rule set: %s", error)
             if self._current is None:
-                self._current = remember(load_rules(self.rules_dir))
+                self._current, _files = load_directory(self.rules_dir)
 
     def _publish_rules_dir(self) -> str:
         ruleset, files = load_directory(self.rules_dir)
@@ -213,7 +222,7 @@ def refuse_to_start_without_rules(app: Flask) -> None:
             db.engine.dispose()
         rules_dir = app.config["RULES_DIR"]
         try:
-            remember(load_rules(rules_dir))
+            load_directory(rules_dir)
         except RuleSetError as error:
             lines = [
                 f"The guideline rules in {rules_dir} do not load, so the service cannot start:"
