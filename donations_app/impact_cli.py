@@ -52,13 +52,11 @@ def _text_line(change: OfferChange) -> str:
         head += f", queue {change.queue_before or 'none'} -> {change.queue_after or 'none'}"
     lines = [head]
     for item in change.items:
-        added = sorted(set(item.fired_after) - set(item.fired_before))
-        removed = sorted(set(item.fired_before) - set(item.fired_after))
         detail = f"    item {item.position + 1} ({item.category}): {item.before} -> {item.after}"
-        if added:
-            detail += f"; now fires {', '.join(added)}"
-        if removed:
-            detail += f"; no longer fires {', '.join(removed)}"
+        if item.added:
+            detail += f"; now fires {', '.join(item.added)}"
+        if item.removed:
+            detail += f"; no longer fires {', '.join(item.removed)}"
         lines.append(detail)
     return "\n".join(lines)
 
@@ -166,8 +164,8 @@ def _write_csv(out: IO[str], changes: Any) -> None:
                     item.category,
                     item.before,
                     item.after,
-                    " ".join(sorted(set(item.fired_after) - set(item.fired_before))),
-                    " ".join(sorted(set(item.fired_before) - set(item.fired_after))),
+                    " ".join(item.added),
+                    " ".join(item.removed),
                 ]
             )
 

@@ -39,6 +39,16 @@ class ItemChange:
     fired_before: tuple[str, ...]
     fired_after: tuple[str, ...]
 
+    @property
+    def added(self) -> list[str]:
+        """The rules that fire on the item only under the candidate."""
+        return sorted(set(self.fired_after) - set(self.fired_before))
+
+    @property
+    def removed(self) -> list[str]:
+        """The rules that no longer fire on the item under the candidate."""
+        return sorted(set(self.fired_before) - set(self.fired_after))
+
 
 @dataclass(frozen=True)
 class OfferChange:
