@@ -121,8 +121,10 @@ def register_blueprints(app: Flask) -> None:
 def register_labels(app: Flask) -> None:
     """Give templates the label filters: the one way a code becomes words on a page."""
     from donations_app.labels import register_label_filters
+    from donations_app.mail_format import quote
 
     register_label_filters(app)
+    app.jinja_env.filters["quote"] = quote
 
 
 def register_security(app: Flask) -> None:

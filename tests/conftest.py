@@ -212,6 +212,13 @@ class MailCollector:
         return self.messages
 
 
+def mail_text(message: EmailMessage) -> str:
+    """The plain-text part of an e-mail (every mail also has an HTML part)."""
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None, "the e-mail has no plain-text part"
+    return part.get_content()
+
+
 @pytest.fixture
 def smtp_server(app_config: dict) -> Iterator[MailCollector]:
     """A real SMTP server on a free local port; the app is configured to send through it."""

@@ -61,6 +61,8 @@ class OutboxMessage(Base):
     to_address: Mapped[str] = mapped_column(sa.String(254), nullable=False)
     subject: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     body_text: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    # The HTML alternative, written from body_text (mails queued before it existed have none).
+    body_html: Mapped[str | None] = mapped_column(sa.Text)
     offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offers.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="pending")
     attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)

@@ -15,13 +15,14 @@ import logging
 import smtplib
 import threading
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app, render_template
 
 from donations_app.extensions import db
+from donations_app.mail_format import blocks
 from donations_app.models import Offer, OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -35,20 +36,25 @@ BACKOFF_MAX_SECONDS = 6 * 3600
 def enqueue_mail(
     kind: str, to: str, template: str, *, offer: Offer | None = None, **context: Any
 ) -> OutboxMessage:
-    """Render mail/<template>.txt ("Subject: ..." first) into the outbox; the caller commits."""
+    """Render mail/<template>.txt ("Subject: ..." first) into the outbox; the caller commits.
+
+    The HTML part is written from the same text (donations_app/mail_format.py).
+    """
     rendered = render_template(f"mail/{template}.txt", offer=offer, **context)
     first, _, body = rendered.lstrip("\n").partition("\n")
     if not first.startswith("Subject:"):
         raise ValueError(f"mail/{template}.txt must start with a 'Subject: ...' line")
     # Header values never carry line breaks, whatever a donor typed into the fields they quote.
     subject = " ".join(first.removeprefix("Subject:").split())[:255]
+    text = body.strip("\n") + "\n"
     if offer is not None and offer.id is None:
         db.session.flush()
     message = OutboxMessage(
         kind=kind,
         to_address=to,
         subject=subject,
-        body_text=body.strip("\n") + "\n",
+        body_text=text,
+        body_html=html_part(subject, text),
         offer_id=offer.id if offer is not None else None,
         status="pending",
         attempts=0,
@@ -56,6 +62,12 @@ def enqueue_mail(
     )
     db.session.add(message)
     return message
+
+
+def html_part(subject: str, text: str) -> str:
+    """The HTML alternative of a mail: its text's paragraphs, lists, quotes and links, laid out."""
+    sender = parseaddr(current_app.config["MAIL_FROM"])[0] or "INL Donations"
+    return render_template("mail/_layout.html", subject=subject, blocks=blocks(text), sender=sender)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -104,6 +116,8 @@ def _email(message: OutboxMessage) -> EmailMessage:
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
     return email
 
 

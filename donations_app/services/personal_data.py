@@ -106,6 +106,7 @@ def _anonymise(offer: Offer) -> dict[str, int]:
         .values(
             to_address=ERASED_EMAIL,
             body_text=ERASED_BODY,
+            body_html=None,
             # Nothing is left to send: a message still waiting would go nowhere.
             status=sa.case((OutboxMessage.status == "pending", "dead"), else_=OutboxMessage.status),
             last_error=sa.case(

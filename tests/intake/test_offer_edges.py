@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from donations_app.extensions import db
 from donations_app.models import Draft, Offer, OutboxMessage
 from donations_app.services.notify import send_due_mail
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, mail_text
 from tests.intake.helpers import medical_item, offer_answers, page_token, post_offer
 from tests.intake.test_offer_journey import status_path, submit
 
@@ -97,7 +97,7 @@ def test_save_and_return_by_email(smtp_server, app: Flask, client: FlaskClient) 
         send_due_mail()
     messages = smtp_server.wait_for(1)
     assert len(messages) == 1 and messages[0]["To"] == "jo@agency.gov"
-    link = re.search(r"https?://\S+/offer/draft/\S+", messages[0].get_content()).group(0)
+    link = re.search(r"https?://\S+/offer/draft/\S+", mail_text(messages[0])).group(0)
 
     other_browser = app.test_client()
     resumed = other_browser.get(link, follow_redirects=True)

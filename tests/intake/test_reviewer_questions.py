@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 
 from donations_app.extensions import db
 from donations_app.intake import status_views
+from donations_app.mail_format import quote
 from donations_app.models import AuditEvent, Evaluation, Offer
 from donations_app.services.offers import status_token
 from tests.conftest import AuthActions, csrf_token
@@ -85,7 +86,7 @@ def test_the_donor_answers_a_reviewers_question(
         assert event.reason == ANSWER
     [mail] = outbox(app, "info_response")
     assert mail.to_address == "pat.donor@springfield.example.gov"
-    assert "We received your answer" in mail.subject and ANSWER in mail.body_text
+    assert "We received your answer" in mail.subject and quote(ANSWER) in mail.body_text
 
     after = client.get(path)
     assert "Waiting for review" in after.text

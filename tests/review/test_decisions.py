@@ -14,6 +14,7 @@ from donations_app.extensions import db
 from donations_app.models import AuditEvent, ItemDecision, Offer, Reviewer
 from donations_app.services import triage
 from donations_app.services.notify import send_due_mail
+from tests.conftest import mail_text
 from tests.review.triage_support import (
     actions,
     decision_fields,
@@ -289,4 +290,4 @@ def test_decision_mail_reaches_a_real_smtp_server(smtp_server, app, client, clai
     [decision] = [m for m in messages if m["Subject"].startswith("Decision on your donation")]
     assert decision["To"] == "pat.donor@springfield.example.gov"
     assert claimed in decision["Subject"]
-    assert "Declined: Not on the list" in decision.get_content()
+    assert "Declined: Not on the list" in mail_text(decision)
