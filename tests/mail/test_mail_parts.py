@@ -113,6 +113,7 @@ def test_upgrade_keeps_queued_mail_which_is_then_sent_as_text(
     assert message.get_content_type() == "text/plain"
     assert message.get_content().splitlines() == ["Dear Pat,", "", "Thank you."]
     assert db.session.get(OutboxMessage, queued).status == "sent"
+    db.session.remove()
 
     flask_migrate.downgrade(revision=migration(MIGRATION).down_revision)
     with db.engine.connect() as conn:
