@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         check_production_links(app.config)
 
     register_proxies(app)
+    register_observability(app)
     register_extensions(app)
     register_rules(app)
     register_blueprints(app)
@@ -80,6 +81,13 @@ def register_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
+def register_observability(app: Flask) -> None:
+    """Request ids, JSON logs, metrics and error reporting (first, so every request has an id)."""
+    from donations_app.observability import init_observability
+
+    init_observability(app)
 
 
 def register_extensions(app: Flask) -> None:

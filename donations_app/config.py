@@ -83,6 +83,15 @@ class Config:
         self.DRAFT_EMAIL_PER_ADDRESS_LIMIT = os.environ.get(
             "DRAFT_EMAIL_PER_ADDRESS_LIMIT", "5 per hour"
         )
+        # Logs: JSON lines on standard error (LOG_FORMAT=text for the classic one-line form).
+        self.LOG_CONFIGURE = _bool("LOG_CONFIGURE", True)
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+        # Unexpected errors go to Sentry when a DSN is set; nothing is sent otherwise.
+        self.SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
+        # /metrics answers a request with `Authorization: Bearer <METRICS_TOKEN>`; without a
+        # token set, only requests from this machine (a scraper beside the app).
+        self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
@@ -133,6 +142,7 @@ class TestingConfig(Config):
         self.SESSION_COOKIE_SECURE = False
         self.REMEMBER_COOKIE_SECURE = False
         self.SMTP_PORT = 0  # tests start a real SMTP server and set the port
+        self.LOG_CONFIGURE = False  # pytest captures logs; tests that read the format set it
         # The cheapest argon2 parameters: a strong hash costs ~0.3 s, and the suite signs in often.
         self.PASSWORD_HASH_TIME_COST = 1
         self.PASSWORD_HASH_MEMORY_COST = 8

@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from donations_app.extensions import login_manager
+from donations_app.observability import request_id
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,19 @@ def wants_json() -> bool:
 def _respond(status: int, detail: str) -> tuple[Response | str, int]:
     title = TITLES.get(status, "Error")
     if wants_json():
-        return jsonify({"error": {"status": status, "title": title, "detail": detail}}), status
-    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+        return jsonify(error_body(status, title, detail)), status
+    page = render_template(
+        "errors/error.html", status=status, title=title, detail=detail, request_id=request_id()
+    )
+    return page, status
+
+
+def error_body(status: int, title: str, detail: str) -> dict:
+    """The JSON of an error answer, with the request's id for a support request."""
+    return {
+        "error": {"status": status, "title": title, "detail": detail},
+        "request_id": request_id(),
+    }
 
 
 def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:

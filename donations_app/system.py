@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template
+import hmac
 
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+
+from donations_app import metrics
 from donations_app.services.health import database_reachable
+from donations_app.services.notify import outbox_backlog
 from donations_app.services.rules import active_ruleset, rulebook
 
 bp = Blueprint("system", __name__)
@@ -27,6 +31,26 @@ def healthz() -> tuple[Response, int]:
         "ruleset": ruleset,
     }
     return jsonify(body), 200 if healthy else 503
+
+
+def _may_scrape() -> bool:
+    token = current_app.config["METRICS_TOKEN"]
+    if token:
+        offered = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        return hmac.compare_digest(offered.encode(), token.encode())
+    return request.remote_addr in ("127.0.0.1", "::1")
+
+
+@bp.get("/metrics")
+def prometheus_metrics() -> Response:
+    """Prometheus metrics (all gunicorn workers'), for the bearer of METRICS_TOKEN; 404 otherwise.
+
+    Without METRICS_TOKEN, only a scraper on this machine is answered.
+    """
+    if not _may_scrape():
+        abort(404)
+    depth, oldest_due = outbox_backlog()
+    return Response(metrics.exposition(depth, oldest_due), content_type=metrics.CONTENT_TYPE)
 
 
 @bp.get("/accessibility")

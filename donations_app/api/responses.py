@@ -111,10 +111,16 @@ class ErrorDetailSchema(Schema):
     detail = fields.String(required=True)
 
 
+REQUEST_ID = {
+    "description": "This request's id (also in the X-Request-ID header): quote it to support"
+}
+
+
 class ErrorSchema(Schema):
     """A request the API could not accept (400, 404, 413, 415, 429, ...)."""
 
     error = fields.Nested(ErrorDetailSchema, required=True)
+    request_id = fields.String(required=True, metadata=REQUEST_ID)
 
 
 class ValidationErrorsSchema(Schema):
@@ -127,3 +133,4 @@ class ValidationErrorsSchema(Schema):
             "example": {"items": {"3": {"quantity": ["Enter a quantity between 1 and 100,000."]}}}
         },
     )
+    request_id = fields.String(required=True, metadata=REQUEST_ID)

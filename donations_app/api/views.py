@@ -19,6 +19,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from donations_app.api import bp
 from donations_app.api.openapi import openapi_document
 from donations_app.api.schemas import load_offer, string_keys
+from donations_app.errors import error_body
+from donations_app.observability import request_id
 from donations_app.ratelimits import check_limit, submission_limit
 from donations_app.services.offers import (
     IdempotencyConflict,
@@ -49,11 +51,11 @@ def bad_request_body(error: BadRequestBody) -> tuple[Response, int]:
 @bp.errorhandler(ValidationError)
 def invalid_offer(error: ValidationError) -> tuple[Response, int]:
     """422 with the field-level messages, keyed like the request body."""
-    return jsonify({"errors": string_keys(error.messages)}), 422
+    return jsonify({"errors": string_keys(error.messages), "request_id": request_id()}), 422
 
 
 def _error(status: int, title: str, detail: str) -> tuple[Response, int]:
-    return jsonify({"error": {"status": status, "title": title, "detail": detail}}), status
+    return jsonify(error_body(status, title, detail)), status
 
 
 def _reject_constant(name: str) -> Any:

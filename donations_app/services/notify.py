@@ -70,6 +70,22 @@ def html_part(subject: str, text: str) -> str:
     return render_template("mail/_layout.html", subject=subject, blocks=blocks(text), sender=sender)
 
 
+def outbox_backlog() -> tuple[dict[str, int], float]:
+    """The outbox's messages by status, and how long its oldest due pending one has waited."""
+    now = utcnow()
+    depth = dict(
+        db.session.execute(
+            sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+    oldest = db.session.scalar(
+        sa.select(sa.func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now
+        )
+    )
+    return depth, (now - oldest).total_seconds() if oldest is not None else 0.0
+
+
 def backoff(attempts: int) -> dt.timedelta:
     """How long to wait before the next try after `attempts` failed ones."""
     seconds = BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0)

@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from donations_app import metrics
 from donations_app.extensions import db
 from donations_app.guidelines import Evaluation as EngineEvaluation
 from donations_app.labels import status_label
@@ -106,6 +107,7 @@ def store_evaluation(
         trigger=trigger,
     )
     db.session.add(stored)
+    metrics.count_evaluation(db.session(), result.ruleset_version, trigger)
     items = {item.position: item for item in offer.items}
     for item_result in result.items:
         item = items[item_result.index]
@@ -149,6 +151,7 @@ def _create_offer(data: dict, source: str) -> Offer:
     db.session.add(offer)
     db.session.flush()
     store_evaluation(offer, result, "submission")
+    metrics.count_submission(db.session(), source, result.outcome)
     record_event(
         "submitted",
         offer=offer,

@@ -37,6 +37,8 @@ PASSWORD_FIRST = "password first"
 EXPECTED: dict[str, str] = {
     # service pages
     "system.healthz": PUBLIC,
+    # Loopback or METRICS_TOKEN only (the test client is 127.0.0.1): tests/test_observability.py
+    "system.prometheus_metrics": PUBLIC,
     "system.accessibility": PUBLIC,
     "system.privacy": PUBLIC,
     # the donor's journey
