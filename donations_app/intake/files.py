@@ -12,7 +12,7 @@ from donations_app.services.attachments import (
     Upload,
     attachments_by_item,
     donor_may_upload,
-    megabytes,
+    readable_size,
 )
 
 if TYPE_CHECKING:
@@ -32,8 +32,8 @@ def upload_hint() -> str:
     """What the file field accepts, in words."""
     config = current_app.config
     return (
-        f"Attach {ACCEPTED}, up to {megabytes(config['ATTACHMENT_MAX_BYTES'])} each and "
-        f"{megabytes(config['ATTACHMENTS_MAX_BYTES_PER_OFFER'])} for the whole offer."
+        f"Attach {ACCEPTED}, up to {readable_size(config['ATTACHMENT_MAX_BYTES'])} each and "
+        f"{readable_size(config['ATTACHMENTS_MAX_BYTES_PER_OFFER'])} for the whole offer."
     )
 
 

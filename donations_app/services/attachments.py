@@ -88,9 +88,11 @@ class CheckedFile:
     name: str
 
 
-def megabytes(size: int) -> str:
-    """A limit in words: 10485760 -> "10 MB"."""
-    return f"{size / (1024 * 1024):g} MB"
+def readable_size(size: int) -> str:
+    """A limit in words: 10485760 -> "10 MB", 1024 -> "1 KB"."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    return f"{size / 1024:.3g} KB"
 
 
 def _detected(data: bytes) -> str:
@@ -200,11 +202,13 @@ def _check_pdf(data: bytes) -> None:
 def check_upload(upload: Upload, *, max_bytes: int, max_pixels: int) -> CheckedFile:
     """Decide by content what the upload is; AttachmentRejected says why it is refused."""
     data = upload.data
+    if not data and not upload.filename:
+        raise AttachmentRejected(f"Choose a file to attach: {ACCEPTED}.")
     if not data:
         raise AttachmentRejected("The selected file is empty.")
     if len(data) > max_bytes:
         raise AttachmentRejected(
-            f"The file is larger than {megabytes(max_bytes)}: send a smaller one."
+            f"The file is larger than {readable_size(max_bytes)}: send a smaller one."
         )
     content_type = _magic_type(data)
     if content_type is None:
@@ -288,7 +292,7 @@ def store_upload(
         limit = config["ATTACHMENTS_MAX_BYTES_PER_OFFER"]
         if _offer_total(offer) + len(checked.data) > limit:
             raise AttachmentRejected(
-                f"The files of one offer may come to {megabytes(limit)} at most, and this one "
+                f"The files of one offer may come to {readable_size(limit)} at most, and this one "
                 "would go past that: send a smaller file, or a PDF of several pages."
             )
         key = _new_key()
