@@ -99,7 +99,9 @@ def test_upgrade_keeps_every_row_and_the_new_table_holds_files(old_app):
     ]
     for change in refused:
         with pytest.raises(IntegrityError), db.engine.begin() as conn:
-            insert(conn, "attachments", attachment(offer, item, **{"storage_key": "e" * 32, **change}))
+            insert(
+                conn, "attachments", attachment(offer, item, **{"storage_key": "e" * 32, **change})
+            )
             pytest.fail(f"attachments took {change}")
     # Deleting an item deletes its files' rows; the offer's other file stays.
     with db.engine.begin() as conn:
