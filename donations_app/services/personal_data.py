@@ -4,7 +4,7 @@ Personal data here is the contact's name, title, e-mail address and phone number
 the answers of the drafts it was submitted from, the addresses and bodies of the e-mails
 sent about it, and its evidence files (photos may show people, names, signatures): an export
 lists the files, `data export --files DIR` copies them out, and erasure deletes them.
-Erasing replaces those with fixed placeholders and keeps the offer, its items,
+Erasing replaces those with fixed placeholders (files are deleted) and keeps the offer, its items,
 evaluations, decisions and audit trail; the offer's status link stops working. The audit trail
 is append-only, except that the actor label of an event by the donor or the API may be blanked
 (older events held the contact's address there; new ones never do), see migration 0004.
