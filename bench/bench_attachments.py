@@ -33,7 +33,7 @@ def phone_photo(width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-def best(data: bytes, name: str, repeat: int) -> float:
+def best(data: bytes, name: str, repeat: int) -> tuple[float, float]:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -59,7 +59,8 @@ def main() -> None:
     print("|---|---|---|---|")
     for label, data, name in cases:
         low, median = best(data, name, args.repeat)
-        print(f"| {label} | {len(data) / 1048576:.1f} MB | {low * 1000:.0f} | {median * 1000:.0f} |")
+        size = len(data) / 1048576
+        print(f"| {label} | {size:.1f} MB | {low * 1000:.0f} | {median * 1000:.0f} |")
 
 
 if __name__ == "__main__":
