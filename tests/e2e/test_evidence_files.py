@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.attachments.files import photo
+from tests.attachments.files import pdf, photo
 from tests.e2e.conftest import assert_no_axe_violations
 from tests.e2e.pages import SignInPage
 from tests.privacy.helpers import submit
@@ -69,3 +69,16 @@ def test_donor_attaches_a_photo_and_the_reviewer_sees_its_thumbnail(
     assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 320
     assert page.get_by_role("link", name="NIJ label.jpg").count() == 1
     check_both_widths(page, "reviewer-offer", tmp_path)
+
+
+def test_attaching_a_file_works_without_javascript(live_server, no_js_page, tmp_path):
+    _, status = submit(live_server.app.test_client())
+    letter = tmp_path / "release letter.pdf"
+    letter.write_bytes(pdf())
+    no_js_page.goto(live_server.url(status))
+    no_js_page.get_by_label("Attach a photo or PDF to item 2").set_input_files(str(letter))
+    with no_js_page.expect_navigation():
+        no_js_page.locator("#item-files-1").get_by_role("button", name="Attach the file").click()
+    files = no_js_page.locator("#item-files-1")
+    assert files.get_by_role("link", name="release letter.pdf").count() == 1
+    assert "No files attached" not in files.inner_text()
