@@ -136,35 +136,38 @@ def _clean_image(data: bytes, max_pixels: int) -> tuple[str, bytes, bytes]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as image:
                 if image.width * image.height > max_pixels:
-                    raise AttachmentRejected(
-                        f"The image is {image.width} by {image.height} pixels: send one of at "
-                        f"most {max_pixels / 1_000_000:g} million pixels."
-                    )
+                    raise _too_many_pixels(image.width, image.height, max_pixels)
                 content_type = IMAGE_FORMATS[str(image.format)]
                 image.load()
-                upright = ImageOps.exif_transpose(image)
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as error:
+                stored, pixels = _reencode(ImageOps.exif_transpose(image), content_type)
+                return content_type, stored, _thumbnail(pixels)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise _too_many_pixels(0, 0, max_pixels) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, KeyError) as error:
         raise AttachmentRejected(
             "The image is damaged or incomplete: we could not read it. Take the photo again "
             "or export it anew."
         ) from error
+
+
+def _too_many_pixels(width: int, height: int, max_pixels: int) -> AttachmentRejected:
+    size = f"{width} by {height} pixels" if width else "too many pixels"
+    return AttachmentRejected(
+        f"The image is {size}: send one of at most {max_pixels / 1_000_000:g} million pixels."
+    )
+
+
+def _reencode(upright: Image.Image, content_type: str) -> tuple[bytes, Image.Image]:
+    """The image saved again from its pixels alone: no EXIF, XMP, comments or trailing bytes."""
     if upright.mode in ("P", "PA", "LA") or "transparency" in upright.info:
         upright = upright.convert("RGBA")
-    # Only the pixels go on: no EXIF, XMP, comments or trailing bytes survive.
     pixels = Image.frombytes(upright.mode, upright.size, upright.tobytes())
     if content_type == "image/jpeg" and pixels.mode not in ("L", "RGB", "CMYK"):
         pixels = pixels.convert("RGB")
     stored = io.BytesIO()
     options = {"quality": 90} if content_type != "image/png" else {}
     pixels.save(stored, format=content_type.split("/")[1].upper(), **options)
-    return content_type, stored.getvalue(), _thumbnail(pixels)
+    return stored.getvalue(), pixels
 
 
 def _thumbnail(image: Image.Image) -> bytes:

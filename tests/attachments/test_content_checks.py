@@ -131,3 +131,13 @@ def test_a_pdf_is_checked_for_its_structure_and_active_content():
 )
 def test_file_names_are_cleaned_for_display(given, kind, shown):
     assert clean_name(given, kind) == shown
+
+
+def test_unusual_image_modes_are_stored_or_refused_never_an_error():
+    for mode, colour in (("I;16", 40000), ("P", 3), ("LA", (10, 128)), ("CMYK", (0, 50, 100, 0))):
+        out = io.BytesIO()
+        image = Image.new(mode, (64, 48), colour)
+        image.save(out, format="JPEG" if mode == "CMYK" else "PNG")
+        checked = check(f"{mode}.img", out.getvalue())
+        assert Image.open(io.BytesIO(checked.data)).size == (64, 48), mode
+        assert Image.open(io.BytesIO(checked.thumbnail)).mode == "RGB", mode
