@@ -15,6 +15,7 @@ from donations_app.config import (
     PROJECT_ROOT,
     check_production_links,
     check_production_secret,
+    check_upload_limits,
     config_for,
     instance_secret_key,
 )
@@ -41,6 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "donations.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    if not app.config.get("ATTACHMENTS_DIR"):
+        app.config["ATTACHMENTS_DIR"] = str(Path(app.instance_path) / "attachments")
+    check_upload_limits(app.config)
     if app.config["ENV_NAME"] == "production":
         check_production_secret(app.config["SECRET_KEY"])
         check_production_links(app.config)

@@ -50,6 +50,24 @@ class Config:
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
         self.MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 20000)
 
+        # Evidence files (docs/evidence-files.md): stored under INSTANCE_PATH/attachments unless
+        # ATTACHMENTS_DIR names another folder, or in an S3-compatible bucket when one is set.
+        self.ATTACHMENTS_DIR = os.environ.get("ATTACHMENTS_DIR") or None
+        self.ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+        self.ATTACHMENTS_MAX_BYTES_PER_OFFER = _int(
+            "ATTACHMENTS_MAX_BYTES_PER_OFFER", 50 * 1024 * 1024
+        )
+        self.ATTACHMENT_MAX_PIXELS = _int("ATTACHMENT_MAX_PIXELS", 50_000_000)
+        self.ATTACHMENTS_S3_BUCKET = os.environ.get("ATTACHMENTS_S3_BUCKET") or None
+        self.ATTACHMENTS_S3_PREFIX = os.environ.get("ATTACHMENTS_S3_PREFIX", "attachments/")
+        self.ATTACHMENTS_S3_ENDPOINT_URL = os.environ.get("ATTACHMENTS_S3_ENDPOINT_URL") or None
+        self.ATTACHMENTS_S3_REGION = os.environ.get("ATTACHMENTS_S3_REGION") or None
+        # Unset: boto3's own chain (environment, instance role, ~/.aws).
+        self.ATTACHMENTS_S3_ACCESS_KEY_ID = os.environ.get("ATTACHMENTS_S3_ACCESS_KEY_ID") or None
+        self.ATTACHMENTS_S3_SECRET_ACCESS_KEY = (
+            os.environ.get("ATTACHMENTS_S3_SECRET_ACCESS_KEY") or None
+        )
+
         self.SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
         self.SMTP_PORT = _int("SMTP_PORT", 1025)
         self.SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or None
@@ -195,6 +213,21 @@ def check_production_links(config: dict) -> None:
         )
     if not config.get("TRUSTED_HOSTS"):
         config["TRUSTED_HOSTS"] = [parts.hostname]
+
+
+# Room for the rest of an upload form (CSRF token, field names, multipart boundaries).
+UPLOAD_FORM_OVERHEAD = 64 * 1024
+
+
+def check_upload_limits(config: dict) -> None:
+    """An evidence file as large as ATTACHMENT_MAX_BYTES must fit in a request: otherwise the
+    donor would get a bare 413 instead of the form's message naming the limit."""
+    largest = config["ATTACHMENT_MAX_BYTES"] + UPLOAD_FORM_OVERHEAD
+    if config.get("MAX_CONTENT_LENGTH") and config["MAX_CONTENT_LENGTH"] < largest:
+        raise RuntimeError(
+            f"MAX_CONTENT_LENGTH ({config['MAX_CONTENT_LENGTH']}) must be at least "
+            f"ATTACHMENT_MAX_BYTES + {UPLOAD_FORM_OVERHEAD} ({largest})"
+        )
 
 
 def instance_secret_key(instance_path: str) -> str:

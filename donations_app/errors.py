@@ -64,7 +64,10 @@ def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
     """Render a werkzeug HTTP error."""
     status = error.code or 500
     if status == 413:
-        detail = "The request is larger than this service accepts. Send fewer or smaller items."
+        detail = (
+            "The request is larger than this service accepts. "
+            "Send fewer or smaller items, or a smaller file."
+        )
     elif status == 429:
         detail = (
             "You have sent too many requests in a short time. "

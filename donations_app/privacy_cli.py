@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TextIO
 
 import click
@@ -35,8 +36,15 @@ def purge_command(dry_run: bool) -> None:
 @click.option(
     "--output", type=click.File("w"), default="-", help="File to write (default: stdout)."
 )
-def export_command(email: str, reference: str, output: TextIO) -> None:
-    """Write everything stored about one contact as JSON (audited)."""
+@click.option(
+    "--files",
+    "files_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also copy the offers' evidence files into this folder (REFERENCE/ID-NAME).",
+)
+def export_command(email: str, reference: str, output: TextIO, files_dir: Path | None) -> None:
+    """Write everything stored about one contact as JSON (audited), and their files."""
     if bool(email.strip()) == bool(reference.strip()):
         raise click.UsageError("Give exactly one of --email and --reference.")
     try:
@@ -45,6 +53,9 @@ def export_command(email: str, reference: str, output: TextIO) -> None:
         raise click.ClickException(str(error)) from None
     json.dump(document, output, indent=2, ensure_ascii=False)
     output.write("\n")
+    if files_dir is not None:
+        written = personal_data.export_files(files_dir, reference=reference, email=email)
+        click.echo(f"copied {len(written)} files into {files_dir}", err=True)
 
 
 @data.command("erase")
@@ -58,6 +69,7 @@ def erase_command(reference: str) -> None:
     click.echo(
         f"erased the contact details of {reference.strip().upper()} "
         f"({counts['messages']} e-mails, {counts['drafts']} drafts, "
+        f"{counts['attachments']} files, "
         f"{counts['audit_labels']} audit labels)"
     )
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("intake", __name__)
 
-from donations_app.intake import status_views, views  # noqa: E402,F401
+from donations_app.intake import attachment_views, status_views, views  # noqa: E402,F401

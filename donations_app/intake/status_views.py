@@ -16,6 +16,7 @@ from donations_app.errors import wants_json
 from donations_app.guidelines.engine import jsonable
 from donations_app.intake import bp
 from donations_app.intake.answers import ErrorLink, attach_errors, item_body, load_body
+from donations_app.intake.files import files_context
 from donations_app.intake.forms import CHOICE_SUFFIX, WithdrawForm, info_response_form
 from donations_app.intake.views import form_context
 from donations_app.parsing import whole_number
@@ -158,6 +159,7 @@ def _render_status(
     errors: list[ErrorLink] | None = None,
     notice: str = "",
     answer: str = "",
+    upload_error: tuple[int, str] | None = None,
 ) -> str:
     document = status_document(offer)
     flagged = [item for item in offer.items if item.outcome == "info"]
@@ -188,6 +190,7 @@ def _render_status(
         errors=errors or [],
         form_has_errors=bool(errors),
         notice=notice,
+        **files_context(offer, upload_error),
         **form_context(),
     )
 

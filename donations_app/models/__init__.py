@@ -1,6 +1,7 @@
 """The data model of the offer (docs/offer.md) and its workflow (docs/workflow.md)."""
 
 from donations_app.clock import utcnow, utctoday
+from donations_app.models.attachments import Attachment
 from donations_app.models.audit import AuditEvent, OutboxMessage
 from donations_app.models.base import Base
 from donations_app.models.evaluation import Evaluation, Finding
@@ -16,6 +17,7 @@ from donations_app.models.review import (
 from donations_app.models.rulesets import RuleSetActivation, RuleSetFile, StoredRuleSet
 
 __all__ = [
+    "Attachment",
     "AuditEvent",
     "Base",
     "Draft",

@@ -6,6 +6,7 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 
 from donations_app.review import (  # noqa: E402,F401  # noqa: E402,F401  # noqa: E402,F401
     admin_views,
+    attachment_views,
     auth_views,
     exports,
     lists,

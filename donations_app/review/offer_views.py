@@ -16,6 +16,7 @@ from donations_app.parsing import whole_number
 from donations_app.review import bp
 from donations_app.review.access import lead_required, reviewer_required
 from donations_app.services import triage
+from donations_app.services.attachments import attachments_by_item
 from donations_app.services.offer_details import load_offer, offer_details
 from donations_app.services.transaction import NotFound
 
@@ -53,6 +54,7 @@ def render_offer(
         "queues": details.queues,
         "reviewers": details.reviewers,
         "recheck_notes": details.recheck_notes,
+        "item_files": attachments_by_item(offer),
         "can_claim": details.permissions.can_claim,
         "can_decide": details.permissions.can_decide,
         "can_release": details.permissions.can_release,

@@ -1,8 +1,10 @@
 """Personal data of offer contacts: export on request, erasure on request, purge after retention.
 
 Personal data here is the contact's name, title, e-mail address and phone number on the offer,
-the answers of the drafts it was submitted from, and the addresses and bodies of the e-mails
-sent about it. Erasing replaces those with fixed placeholders and keeps the offer, its items,
+the answers of the drafts it was submitted from, the addresses and bodies of the e-mails
+sent about it, and its evidence files (photos may show people, names, signatures): an export
+lists the files, `data export --files DIR` copies them out, and erasure deletes them.
+Erasing replaces those with fixed placeholders (files are deleted) and keeps the offer, its items,
 evaluations, decisions and audit trail; the offer's status link stops working. The audit trail
 is append-only, except that the actor label of an event by the donor or the API may be blanked
 (older events held the contact's address there; new ones never do), see migration 0004.
@@ -11,6 +13,7 @@ is append-only, except that the actor label of an event by the donor or the API 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +33,12 @@ from donations_app.models import (
     utcnow,
 )
 from donations_app.models.vocabulary import FINAL_STATUSES
+from donations_app.services.attachments import (
+    erase_files,
+    export_rows,
+    offer_attachments,
+    read_file,
+)
 from donations_app.services.audit import record_event
 from donations_app.services.transaction import NotFound, ServiceError, transaction
 
@@ -132,6 +141,7 @@ def _anonymise(offer: Offer) -> dict[str, int]:
         .execution_options(synchronize_session=False)
     )
     return {
+        "attachments": erase_files(offer),
         "messages": mails.rowcount,  # type: ignore[attr-defined]  # UPDATE/DELETE count rows
         "drafts": drafts.rowcount,  # type: ignore[attr-defined]
         "audit_labels": labels.rowcount,  # type: ignore[attr-defined]
@@ -218,6 +228,7 @@ def _offer_document(offer: Offer) -> dict[str, Any]:
             for mail in mails
         ],
         "notes": [_row(note, ("created_at", "body")) for note in notes],
+        "attachments": export_rows(offer),
     }
 
 
@@ -255,6 +266,20 @@ def export(actor: Reviewer | None, *, reference: str = "", email: str = "") -> d
                 data={"by": "reference" if reference.strip() else "email"},
             )
     return document
+
+
+def export_files(folder: Path, *, reference: str = "", email: str = "") -> list[Path]:
+    """Copy the evidence files of the contact's offers into folder/REFERENCE/ID-NAME (the names
+    `export` lists); returns the paths written. The export itself is audited by `export`."""
+    written = []
+    for offer in find_offers(reference=reference, email=email):
+        for attachment in offer_attachments(offer):
+            data, _ = read_file(attachment)
+            path = folder / offer.reference / f"{attachment.id}-{attachment.original_name}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            written.append(path)
+    return written
 
 
 def erase(reference: str, actor: Reviewer | None) -> dict[str, int]:

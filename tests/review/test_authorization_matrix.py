@@ -19,8 +19,10 @@ from flask.testing import FlaskClient
 from donations_app import create_app
 from donations_app.extensions import db
 from donations_app.models import Item, Offer, OutboxMessage, Queue, Reviewer
+from donations_app.services.attachments import Upload, store_upload
 from donations_app.services.references import allocate_reference
 from donations_app.services.rules import active_ruleset
+from tests.attachments.files import photo
 from tests.conftest import AuthActions
 
 # Access levels: who gets through.
@@ -33,6 +35,9 @@ SIGN_OUT = "sign-out"  # anyone may post it, and everyone lands on the sign-in p
 # The second step of signing in: without a right password first, the sign-in page; a signed-in
 # reviewer is sent on to their work.
 PASSWORD_FIRST = "password first"
+# Signed-in reviewers, leads and admins; everyone else gets a 404 (no sign-in page that would
+# confirm the thing exists): evidence files.
+REVIEWER_OR_404 = "reviewer, else 404"
 
 EXPECTED: dict[str, str] = {
     # service pages
@@ -59,6 +64,8 @@ EXPECTED: dict[str, str] = {
     "intake.replace_link": SECRET_LINK,
     "intake.new_link": PUBLIC,
     "intake.new_link_sent": PUBLIC,
+    "intake.attachment_upload": SECRET_LINK,
+    "intake.attachment_download": SECRET_LINK,
     # the API authenticates nothing: it is public by design (docs/api.md)
     "api.create_check": PUBLIC,
     "api.create_offer": PUBLIC,
@@ -83,6 +90,8 @@ EXPECTED: dict[str, str] = {
     "review.offer_request_info": REVIEWER,
     "review.offer_reroute": REVIEWER,
     "review.offer_add_note": REVIEWER,
+    "review.attachment_download": REVIEWER_OR_404,
+    "review.attachment_thumbnail": REVIEWER_OR_404,
     "review.exports": REVIEWER,
     "review.manifest_csv": REVIEWER,
     "review.manifest_xlsx": REVIEWER,
@@ -173,6 +182,9 @@ def world(app: Flask, make_reviewer: Callable[..., Reviewer]) -> dict:
     with app.test_request_context():
         offer = create_offer()
         db.session.commit()
+        photo_file = store_upload(
+            offer, Upload("label.jpg", photo()), item=offer.items[0], uploaded_by="donor"
+        )
         draft = drafts.store_answers({"agency": {"name": "Springfield Police Department"}})
         draft.email = "pat@springfield.example.gov"
         db.session.commit()
@@ -180,6 +192,7 @@ def world(app: Flask, make_reviewer: Callable[..., Reviewer]) -> dict:
             "people": people,
             "args": {
                 "reference": offer.reference,
+                "attachment_id": photo_file.id,
                 "reviewer_id": target.id,
                 "recipient": "sbgs",
                 "version": active_ruleset().version,
@@ -268,6 +281,8 @@ def expected(level: str, kind: str) -> str:
         return "sign_in"
     if level == SECRET_LINK:
         return "not_found" if kind == "anonymous" else "allowed"
+    if level == REVIEWER_OR_404:
+        return "allowed" if kind in RANK else "not_found"
     if level == PASSWORD_FIRST:
         return "allowed" if kind in RANK else "sign_in"
     if kind not in RANK:
