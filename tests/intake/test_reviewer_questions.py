@@ -90,7 +90,8 @@ def test_the_donor_answers_a_reviewers_question(
 
     after = client.get(path)
     assert "Waiting for review" in after.text
-    assert 'name="answer"' not in after.text
+    assert "data-correct-item" not in after.text  # items are corrected only when asked
+    assert "Write to the reviewers about this offer" in after.text
     assert "All vests share the same certificate." in after.text  # in the history
 
     # The reviewer reads the answer on the offer page.
