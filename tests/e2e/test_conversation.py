@@ -23,13 +23,13 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-def check_both_widths(page, shots: Path | None, name: str) -> None:
-    """axe-core at desktop width and at 390 px (a screenshot of each when `shots` is set)."""
+def check_both_widths(page, shots: Path, name: str) -> None:
+    """axe-core at desktop width and at 390 px, with a screenshot of the conversation at each
+    (in the test's temporary folder, to look at)."""
     for size in (DESKTOP, PHONE):
         page.set_viewport_size(size)
         assert_no_axe_violations(page)
-        if shots is not None:
-            page.screenshot(path=str(shots / f"{name}-{size['width']}.png"), full_page=True)
+        page.locator("#conversation").screenshot(path=str(shots / f"{name}-{size['width']}.png"))
     page.set_viewport_size(DESKTOP)
 
 
