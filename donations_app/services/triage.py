@@ -374,7 +374,7 @@ def remind_donor(offer: Offer, actor: Reviewer, *, offer_version: int) -> None:
         add_message(
             offer,
             "reminder",
-            "Reminder: we are still waiting for your answer to the question above.",
+            "Reminder: we are still waiting for your answer to our question.",
             author=actor,
         )
         record_event(
