@@ -522,6 +522,9 @@ def respond_to_info_request(offer: Offer, items: dict[int, dict], answer: str = 
         problem = answer_problem(answer)
         if problem:
             raise InvalidAnswer(problem)
+    # A reviewer asked (the offer has a queue): they hear of the reply. The rules asked (no
+    # queue yet): nobody is told; the offer reaches its queue as a new submission would.
+    asked_by_reviewer = offer.queue_id is not None or offer.assignee_id is not None
     with transaction():
         changes = _apply_corrections(offer, items)
         if flagged or changes:
@@ -537,7 +540,8 @@ def respond_to_info_request(offer: Offer, items: dict[int, dict], answer: str = 
             evaluation_id=evaluation.id if evaluation is not None else None,
         )
         db.session.flush()
-        notify_reviewers(offer, message)
+        if asked_by_reviewer:
+            notify_reviewers(offer, message)
     return offer
 
 
