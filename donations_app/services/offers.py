@@ -505,7 +505,7 @@ def respond_to_info_request(offer: Offer, items: dict[int, dict], answer: str = 
     again and routed by the new evaluation; otherwise the answer (then required) goes back to
     the reviewers as evaluated before. An offer with an assignee goes back to them (in review);
     without one, to its queue. The reply joins the thread with the corrections as a diff, and
-    the assignee (or the queue's reviewers) is e-mailed.
+    when a reviewer asked, the assignee (or the queue's reviewers) is e-mailed.
     """
     if not awaits_donor(offer):
         raise TransitionError(
