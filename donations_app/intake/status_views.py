@@ -1,5 +1,6 @@
-"""The donor's private status page: findings, decisions, timeline, info response and withdrawal;
-a new link on request, and the page of an expired link."""
+"""The donor's private status page: findings, decisions, the conversation with the reviewers (a
+reply form that can correct items), timeline and withdrawal; a new link on request, and the page
+of an expired link."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from donations_app.intake.forms import CHOICE_SUFFIX, WithdrawForm, info_respons
 from donations_app.intake.views import form_context
 from donations_app.parsing import whole_number
 from donations_app.ratelimits import hit_draft_email_address_limit, status_link_email_limit
+from donations_app.services.conversation import line_changes, mark_read, open_questions, thread
 from donations_app.services.offer_body import item_line, offer_body
 from donations_app.services.offers import (
     MAX_ANSWER,
@@ -28,9 +30,9 @@ from donations_app.services.offers import (
     answer_problem,
     awaits_donor,
     can_withdraw,
+    donor_message,
     donor_timeline,
     find_offer_by_token,
-    open_questions,
     respond_to_info_request,
     rotate_status_link,
     send_new_status_link,
@@ -50,7 +52,7 @@ STATUS_TEXT = {
     "needs_info": (
         "We need more information",
         "Some items need an answer from you before a reviewer can look at the offer. "
-        "Correct the items below.",
+        "Correct them in the reply form below.",
     ),
     "queued": ("Waiting for review", "The offer is in the queue of the INL team that reviews it."),
     "in_review": ("Being reviewed", "An INL reviewer is looking at the offer now."),
@@ -65,8 +67,10 @@ STATUS_TEXT = {
 }
 QUESTION_TEXT = (
     "A reviewer needs more information from you before they can decide. "
-    "Answer their question below."
+    "Answer their question below, and correct any item that was described wrongly."
 )
+# Statuses in which the donor can write to the reviewers.
+CAN_WRITE = ("needs_info", "queued", "in_review")
 CHANGED_WHILE_ANSWERING = "This offer changed while you were answering: check it and send again."
 MAX_REASON = 2000
 
@@ -138,18 +142,26 @@ _ANSWER_FORMS: dict[type, type[FlaskForm]] = {}
 
 
 def _answer_form_class() -> type[FlaskForm]:
-    """The info response form with the free-text answer to a reviewer's question."""
+    """The reply form: the message, and the item lines the donor may correct."""
     base = info_response_form(active_ruleset())
     if base not in _ANSWER_FORMS:
 
         class AnswerForm(base):  # type: ignore[misc, valid-type]
             answer = TextAreaField(
-                "Your answer",
+                "Your message",
                 description=f"Up to {MAX_ANSWER:,} characters. The reviewer reads it.",
             )
 
         _ANSWER_FORMS[base] = AnswerForm
     return _ANSWER_FORMS[base]
+
+
+def _correctable(offer: Offer) -> list[Item]:
+    """The items the donor may correct in a reply: those no reviewer has decided, while the
+    offer waits for the donor."""
+    if not awaits_donor(offer):
+        return []
+    return [item for item in offer.items if item.decision is None]
 
 
 def _render_status(
@@ -167,11 +179,15 @@ def _render_status(
     status_text = STATUS_TEXT.get(offer.status, (offer.status, ""))
     if awaits_donor(offer) and not flagged:
         status_text = (status_text[0], QUESTION_TEXT)
-    if info_form is None and awaits_donor(offer):
+    if info_form is None and offer.status in CAN_WRITE:
         info_form = _answer_form_class()(
             formdata=None,
-            data={"items": [_item_answers(item) for item in flagged], "answer": answer},
+            data={
+                "items": [_item_answers(item) for item in _correctable(offer)],
+                "answer": answer,
+            },
         )
+    messages = thread(offer)
     return render_template(
         "intake/status.html",
         offer=offer,
@@ -181,11 +197,10 @@ def _render_status(
         status_text=status_text,
         timeline=donor_timeline(offer),
         info_form=info_form,
-        flagged=flagged,
+        flagged={item.position for item in flagged},
         questions=questions,
-        # A rules-only request needs no answer text; a reviewer's question (or nothing flagged
-        # at all) must be answered in words, or the offer could never move on.
-        ask_answer=bool(questions) or not flagged,
+        messages=messages,
+        unread={m.id for m in messages if not m.from_donor and m.read_at is None},
         can_withdraw=can_withdraw(offer),
         errors=errors or [],
         form_has_errors=bool(errors),
@@ -212,7 +227,9 @@ def status(token: str) -> Any:
         return render_template("intake/status_expired.html", offer=offer, form=form), 410
     if wants_json():
         return jsonify(status_document(offer))
-    return _render_status(offer, token)
+    page = _render_status(offer, token)
+    mark_read(offer, "donor")
+    return page
 
 
 @bp.post("/status/<token>/new-link")
@@ -264,37 +281,39 @@ def _mismatch() -> NoReturn:
     abort(400, description="The form does not match this offer. Reload the page.")
 
 
-def _posted_lines(offer: Offer, form: Any, flagged: set[int]) -> tuple[dict, dict[int, int]]:
-    """The offer body with the posted corrections of flagged lines, and position -> form index.
+def _posted_lines(offer: Offer, form: Any, allowed: set[int]) -> tuple[dict, dict[int, int]]:
+    """The offer body with the posted item lines, and position -> form index.
 
-    A posted line that is not a flagged line of this offer, or a correction form without any
-    line, is a page that does not match the offer (400).
+    A posted line that is not a correctable line of this offer, or a form without the flagged
+    lines, is a page that does not match the offer (400).
     """
     catalog = active_ruleset().catalog
     body = offer_body(offer, as_json=True)
     index_map: dict[int, int] = {}
     for index, entry in enumerate(form.items):
         position = whole_number(entry.form.position.data, maximum=len(offer.items) - 1)
-        if position is None or position not in flagged or position in index_map:
+        if position is None or position not in allowed or position in index_map:
             _mismatch()
         answers = {k: v for k, v in entry.data.items() if k != "position"}
         body["items"][position] = item_body(answers, catalog)
         index_map[position] = index
-    if flagged and not index_map:
+    flagged = {item.position for item in offer.items if item.outcome == "info"}
+    if not flagged <= set(index_map):
         _mismatch()
     return body, index_map
 
 
 def _checked_answer(
-    form: Any, body: dict, index_map: dict[int, int], needs_answer: bool
+    offer: Offer, form: Any, body: dict, index_map: dict[int, int]
 ) -> tuple[dict[int, dict], list[ErrorLink]]:
-    """The validated corrected lines by position, and the errors of the answer and the lines."""
+    """The posted item lines that differ from the stored ones (flagged lines always), by
+    position, and the errors of the message and the lines."""
     answer = form.answer.data or ""
     errors: list[ErrorLink] = []
-    problem = answer_problem(answer) if needs_answer or answer.strip() else None
+    problem = answer_problem(answer) if answer.strip() else None
     if problem:
         form.answer.errors = [problem]
-        errors.append(ErrorLink(form.answer.id, f"Your answer: {problem}"))
+        errors.append(ErrorLink(form.answer.id, f"Your message: {problem}"))
     if not index_map:
         return {}, errors
     data, messages = load_body(body)
@@ -303,39 +322,62 @@ def _checked_answer(
             form, messages, index_map=index_map, fallback_id="info-form"
         )
     assert data is not None  # load_body returns an offer whenever it returns no messages
-    return {position: data["items"][position] for position in index_map}, errors
+    items = {item.position: item for item in offer.items}
+    return {
+        position: data["items"][position]
+        for position in index_map
+        if items[position].outcome == "info"
+        or line_changes(item_line(items[position]), data["items"][position])
+    }, errors
+
+
+def _needs_words(offer: Offer, corrected: dict[int, dict], answer: str) -> str | None:
+    """Why the reply needs a message: nothing corrected and nothing written."""
+    if answer.strip() or corrected:
+        return None
+    if awaits_donor(offer) and not open_questions(offer):
+        return None
+    return "Write your message, or correct an item."
 
 
 @bp.post("/status/<token>/info")
 def answer_info_request(token: str) -> Any:
-    """Answer a reviewer's question and correct the flagged items."""
+    """The donor's reply: a message, and corrected items while the offer waits for them."""
     offer = _offer_or_404(token)
-    if not awaits_donor(offer):
-        flash("This offer is not waiting for more information from you.", "info")
+    if offer.status not in CAN_WRITE:
+        flash("This offer is closed: messages can no longer be sent.", "info")
         return redirect(url_for("intake.status", token=token))
     form = _answer_form_class()()
-    flagged = {item.position for item in offer.items if item.outcome == "info"}
-    body, index_map = _posted_lines(offer, form, flagged)
-    needs_answer = bool(open_questions(offer)) or not flagged
-    corrected, errors = _checked_answer(form, body, index_map, needs_answer)
+    allowed = {item.position for item in _correctable(offer)}
+    body, index_map = _posted_lines(offer, form, allowed)
+    corrected, errors = _checked_answer(offer, form, body, index_map)
+    answer = form.answer.data or ""
+    if not errors and (problem := _needs_words(offer, corrected, answer)):
+        form.answer.errors = [problem]
+        errors = [ErrorLink(form.answer.id, problem)]
     if errors:
         return _render_status(offer, token, form, errors), 400
-    answer = form.answer.data or ""
+    rechecked = awaits_donor(offer) and (
+        bool(corrected) or any(item.outcome == "info" for item in offer.items)
+    )
     try:
-        respond_to_info_request(offer, corrected, answer)
+        if awaits_donor(offer):
+            respond_to_info_request(offer, corrected, answer)
+        else:
+            donor_message(offer, answer)
     except TransitionError as error:
         flash(str(error), "error")
         return redirect(url_for("intake.status", token=token))
     except InvalidAnswer as error:
         form.answer.errors = [str(error)]
-        errors = [ErrorLink(form.answer.id, f"Your answer: {error}")]
+        errors = [ErrorLink(form.answer.id, f"Your message: {error}")]
         return _render_status(offer, token, form, errors), 400
     except ConcurrentChange:
         return _changed_while_answering(offer, token, answer)
-    if flagged:
+    if rechecked:
         flash("Thank you. We checked the corrected items against the guidelines again.", "success")
     else:
-        flash("Thank you. We sent your answer to the reviewer and e-mailed you a copy.", "success")
+        flash("Thank you. We sent your message to the reviewer.", "success")
     return redirect(url_for("intake.status", token=token))
 
 

@@ -34,6 +34,11 @@ ACTOR_TYPES = ("donor", "reviewer", "system", "api")
 EVALUATION_TRIGGERS = ("submission", "info_response", "reevaluation")
 OUTBOX_STATUSES = ("pending", "sent", "dead")
 OFFER_SOURCES = ("web", "api")
+# The conversation on an offer (docs/workflow.md): who wrote a message, and what kind it is.
+MESSAGE_AUTHORS = ("donor", "reviewer")
+# question: a reviewer's question that put the offer in needs_info; message: a reviewer's message
+# that changes nothing; reminder: a reviewer's reminder of an open question; reply: the donor's.
+MESSAGE_KINDS = ("question", "message", "reminder", "reply")
 
 OFFER_STATUS_LABELS = {
     "needs_info": "needs information",

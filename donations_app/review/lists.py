@@ -23,7 +23,7 @@ from donations_app.labels import offer_outcome_label, recipient_label, status_la
 from donations_app.review import bp
 from donations_app.review.access import reviewer_required
 from donations_app.review.spreadsheets import guard_formula
-from donations_app.services import reporting, search
+from donations_app.services import conversation, reporting, search
 from donations_app.services.rules import active_ruleset
 
 CSV_COLUMNS = (
@@ -48,8 +48,11 @@ def queues() -> str:
     summaries = reporting.queue_overview()
     mine = {queue.id for queue in current_user.queues}
     now = utcnow()
+    unread, waiting = conversation.my_conversations(current_user._get_current_object())
     return render_template(
         "review/queues.html",
+        unread=unread,
+        waiting=waiting,
         my_queues=[s for s in summaries if s.queue.id in mine],
         other_queues=[s for s in summaries if s.queue.id not in mine],
         statuses=reporting.QUEUE_STATUSES,

@@ -1,4 +1,5 @@
-"""The reviewer's offer page and its actions: claim, assign, release, decide, ask, move, note.
+"""The reviewer's offer page and its actions: claim, assign, release, decide, ask or write to the
+donor, remind them, stop waiting, move, note.
 
 Views only parse the form and call services.triage; a refused action renders the page again with
 the reason (400 bad input, 403 not allowed, 409 wrong status or a concurrent change).
@@ -15,7 +16,7 @@ from werkzeug.wrappers import Response
 from donations_app.parsing import whole_number
 from donations_app.review import bp
 from donations_app.review.access import lead_required, reviewer_required
-from donations_app.services import triage
+from donations_app.services import conversation, triage
 from donations_app.services.attachments import attachments_by_item
 from donations_app.services.offer_details import load_offer, offer_details
 from donations_app.services.transaction import NotFound
@@ -60,6 +61,12 @@ def render_offer(
         "can_release": details.permissions.can_release,
         "can_move": details.permissions.can_move,
         "can_assign": details.permissions.can_assign,
+        "can_message": details.permissions.can_message,
+        "can_chase": details.permissions.can_chase,
+        "messages": details.messages,
+        "unread": details.unread,
+        "evaluations": details.evaluations,
+        "waiting_since": details.waiting_since,
         "error": error,
         "conflict": error if isinstance(error, triage.TriageConflict) else None,
         "errors": error.errors if error is not None else {},
@@ -96,8 +103,13 @@ def _act(reference: str, action: Any, success: str, anchor: str = "") -> Respons
 @bp.get("/offers/<reference>")
 @reviewer_required
 def offer(reference: str) -> tuple[str, int]:
-    """Everything a reviewer needs to decide an offer."""
-    return render_offer(_load_offer(reference))
+    """Everything a reviewer needs to decide an offer; opening it reads the donor's messages
+    when the viewer is the assignee (or nobody is)."""
+    offer = _load_offer(reference)
+    page = render_offer(offer)
+    if conversation.reads_for_reviewers(offer, _me()):
+        conversation.mark_read(offer, "reviewer", actor=_me())
+    return page
 
 
 @bp.post("/offers/<reference>/claim")
@@ -216,4 +228,49 @@ def offer_add_note(reference: str) -> Response | tuple[str, int]:
         lambda offer: triage.add_note(offer, _me(), request.form.get("note_body", "")),
         "Your note is added.",
         "#notes",
+    )
+
+
+@bp.post("/offers/<reference>/messages")
+@reviewer_required
+def offer_message(reference: str) -> Response | tuple[str, int]:
+    """Write to the donor without changing the offer's status."""
+    return _act(
+        reference,
+        lambda offer: triage.message_donor(
+            offer,
+            _me(),
+            request.form.get("info_message", ""),
+            offer_version=_version("offer_version"),
+        ),
+        "Your message is sent; the donor has been e-mailed.",
+        "#conversation",
+    )
+
+
+@bp.post("/offers/<reference>/remind")
+@reviewer_required
+def offer_remind(reference: str) -> Response | tuple[str, int]:
+    """Remind the donor of the open question."""
+    return _act(
+        reference,
+        lambda offer: triage.remind_donor(offer, _me(), offer_version=_version("offer_version")),
+        "The donor has been reminded by e-mail.",
+        "#conversation",
+    )
+
+
+@bp.post("/offers/<reference>/stop-waiting")
+@reviewer_required
+def offer_stop_waiting(reference: str) -> Response | tuple[str, int]:
+    """Stop waiting for the donor: back to review (with the assignee) or to the queue."""
+    return _act(
+        reference,
+        lambda offer: triage.stop_waiting(
+            offer,
+            _me(),
+            request.form.get("stop_reason", ""),
+            offer_version=_version("offer_version"),
+        ),
+        "The offer no longer waits for the donor.",
     )

@@ -1,5 +1,6 @@
 """Everything the reviewer's offer page shows: items with their findings and decisions, what the
-viewer may do, notes, the timeline, and the queues and reviewers to choose from."""
+viewer may do, the conversation with the donor, the evaluation history, notes, the timeline, and
+the queues and reviewers to choose from."""
 
 from __future__ import annotations
 
@@ -12,8 +13,17 @@ from sqlalchemy.orm import selectinload
 from donations_app.extensions import db
 from donations_app.guidelines import Catalog
 from donations_app.labels import outcome_label, readable
-from donations_app.models import AuditEvent, Evaluation, Item, Note, Offer, Queue, Reviewer
-from donations_app.services import accounts, triage
+from donations_app.models import (
+    AuditEvent,
+    Evaluation,
+    Item,
+    Message,
+    Note,
+    Offer,
+    Queue,
+    Reviewer,
+)
+from donations_app.services import accounts, conversation, triage
 from donations_app.services.audit import offer_events
 from donations_app.services.offer_body import item_line
 from donations_app.services.queues import all_queues, queue_by_slug
@@ -53,6 +63,10 @@ class OfferDetails:
     reviewers: list[Reviewer]
     permissions: triage.Permissions
     recheck_notes: list[str]
+    messages: list[Message]
+    unread: set[int]
+    evaluations: list[Evaluation]
+    waiting_since: Any
 
 
 def load_offer(reference: str, *, refresh: bool = False) -> Offer:
@@ -113,6 +127,8 @@ def offer_details(offer: Offer, viewer: Reviewer) -> OfferDetails:
         .order_by(Note.id)
     ).all()
     events = offer_events(offer)
+    messages = conversation.thread(offer)
+    questions = conversation.open_questions(offer)
     return OfferDetails(
         offer=offer,
         evaluation=evaluation,
@@ -123,6 +139,10 @@ def offer_details(offer: Offer, viewer: Reviewer) -> OfferDetails:
         reviewers=accounts.active_reviewers() if viewer.is_lead else [],
         permissions=triage.permissions(offer, viewer),
         recheck_notes=_recheck_notes(evaluation, events),
+        messages=messages,
+        unread={m.id for m in messages if m.from_donor and m.read_at is None},
+        evaluations=sorted(offer.evaluations, key=lambda e: e.id, reverse=True),
+        waiting_since=questions[0].created_at if questions else None,
     )
 
 

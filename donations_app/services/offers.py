@@ -1,4 +1,4 @@
-"""The donor's side of an offer: dry-run checks, submission, results, status link, info answers.
+"""The donor's side of an offer: dry-run checks, submission, results, status link, replies.
 
 Every change is one transaction: the offer, its items, the evaluation and findings, the status,
 the audit event and the e-mail (an outbox row) are committed together or not at all. Offers are
@@ -40,6 +40,7 @@ from donations_app.models import (
 )
 from donations_app.models.vocabulary import FINAL_STATUSES
 from donations_app.services.audit import record_event
+from donations_app.services.conversation import add_message, line_changes, notify_reviewers
 from donations_app.services.notify import enqueue_mail
 from donations_app.services.offer_body import item_columns, item_line, offer_body, offer_columns
 from donations_app.services.references import allocate_reference
@@ -490,28 +491,6 @@ def can_withdraw(offer: Offer) -> bool:
     return offer.status not in FINAL_STATUSES
 
 
-def open_questions(offer: Offer) -> list[AuditEvent]:
-    """The reviewers' donor-visible questions since the offer last entered needs_info."""
-    if not awaits_donor(offer):
-        return []
-    events = list(
-        db.session.scalars(
-            sa.select(AuditEvent)
-            .where(AuditEvent.offer_id == offer.id)
-            .order_by(AuditEvent.created_at, AuditEvent.id)
-        )
-    )
-    entered = 0
-    for index, event in enumerate(events):
-        if event.to_status == "needs_info" and event.from_status != "needs_info":
-            entered = index
-    return [
-        event
-        for event in events[entered:]
-        if event.action == "info_requested" and event.visible_to_donor and event.reason
-    ]
-
-
 def answer_problem(text: str) -> str | None:
     """Why the donor's answer cannot be sent (missing, too long, control characters), or None."""
     try:
@@ -522,11 +501,14 @@ def answer_problem(text: str) -> str | None:
 
 
 def respond_to_info_request(offer: Offer, items: dict[int, dict], answer: str = "") -> Offer:
-    """Record the donor's answer to an information request and move the offer on; commits.
+    """Record the donor's reply to an information request and move the offer on; commits.
 
-    When the rules flagged items ("info"), `items` replaces those lines and the offer is evaluated
-    again. When nothing was flagged (a reviewer asked a question), `answer` is required and the
-    offer goes back to its queue without a new evaluation.
+    `items` maps positions to corrected item lines (any item without a reviewer decision).
+    When items were corrected, or the rules had flagged some ("info"), the offer is evaluated
+    again and routed by the new evaluation; otherwise the answer (then required) goes back to
+    the reviewers as evaluated before. An offer with an assignee goes back to them (in review);
+    without one, to its queue. The reply joins the thread with the corrections as a diff, and
+    when a reviewer asked, the assignee (or the queue's reviewers) is e-mailed.
     """
     if not awaits_donor(offer):
         raise TransitionError(
@@ -534,39 +516,108 @@ def respond_to_info_request(offer: Offer, items: dict[int, dict], answer: str = 
         )
     answer = (answer or "").replace("\r\n", "\n").strip()
     flagged = [item for item in offer.items if item.outcome == "info"]
-    if answer or not flagged:
+    by_position = {item.position: item for item in offer.items}
+    for position in items:
+        item = by_position.get(position)
+        if item is None or item.decision is not None:
+            raise InvalidAnswer(f"Item {position + 1} cannot be corrected: it was already decided.")
+    if answer or not (flagged or items):
         problem = answer_problem(answer)
         if problem:
             raise InvalidAnswer(problem)
+    # A reviewer asked (the offer has a queue): they hear of the reply. The rules asked (no
+    # queue yet): nobody is told; the offer reaches its queue as a new submission would.
+    asked_by_reviewer = offer.queue_id is not None or offer.assignee_id is not None
     with transaction():
-        if flagged:
-            _reevaluate(offer, items, answer)
+        changes = _apply_corrections(offer, items)
+        if flagged or changes:
+            evaluation = _reevaluate(offer, changes, answer)
         else:
-            _return_to_queue(offer, answer)
+            evaluation = None
+            _return_to_reviewers(offer, answer)
+        message = add_message(
+            offer,
+            "reply",
+            answer,
+            changes=changes,
+            evaluation_id=evaluation.id if evaluation is not None else None,
+        )
+        db.session.flush()
+        if asked_by_reviewer:
+            notify_reviewers(offer, message)
     return offer
 
 
-def _reevaluate(offer: Offer, items: dict[int, dict], answer: str) -> None:
-    """Replace the flagged item lines and route the offer by a new evaluation."""
-    changed = []
+def donor_message(offer: Offer, body: str) -> Offer:
+    """A message from the donor while the offer is queued or in review: no status change; the
+    assignee (or the queue's reviewers) is e-mailed; commits."""
+    if offer.status not in ("queued", "in_review"):
+        raise TransitionError(
+            f"This offer is {status_label(offer.status)}: messages can no longer be sent."
+        )
+    problem = answer_problem(body)
+    if problem:
+        raise InvalidAnswer(problem.replace("your answer", "your message"))
+    body = clean_text(body, multiline=True, max_length=MAX_ANSWER, what="your message")
+    with transaction():
+        message = add_message(offer, "reply", body)
+        db.session.flush()
+        who = notify_reviewers(offer, message)
+        record_event(
+            "donor_message",
+            offer=offer,
+            actor_type="donor",
+            data={"length": len(body), "notified": who},
+        )
+        offer.updated_at = utcnow()
+    return offer
+
+
+def _apply_corrections(offer: Offer, items: dict[int, dict]) -> list[dict[str, Any]]:
+    """Replace the corrected item lines; per changed item, what changed (field by field)."""
+    catalog = active_ruleset().catalog
+    changes = []
     for item in offer.items:
-        if item.position in items and item.outcome == "info":
+        if item.position not in items:
+            continue
+        fields = line_changes(item_line(item, catalog), items[item.position], catalog)
+        if fields:
             for name, value in item_columns(items[item.position]).items():
                 setattr(item, name, value)
-            changed.append(item.position)
+            changes.append(
+                {
+                    "item_id": item.id,
+                    "position": item.position,
+                    "description": item.description,
+                    "fields": fields,
+                }
+            )
     offer.total_value_usd = _total_value(
         [item_line(item) for item in offer.items if item.unit_value_usd is not None]
     )
+    return changes
+
+
+def _reevaluate(offer: Offer, changes: list[dict[str, Any]], answer: str) -> Evaluation:
+    """Evaluate the corrected offer again and route it by the new evaluation: back to its
+    assignee when it goes to review and has one."""
     db.session.flush()
     result = active_ruleset().evaluate(offer_body(offer), utctoday())
-    store_evaluation(offer, result, "info_response")
+    stored = store_evaluation(offer, result, "info_response")
+    status = _status_for(result.outcome)
+    if status == "queued" and offer.assignee_id is not None:
+        status = "in_review"
     transition(
         offer,
-        _status_for(result.outcome),
+        status,
         action="info_response",
         actor_type="donor",
         reason=answer,
-        data={"items": changed, "outcome": result.outcome, "queue": result.queue},
+        data={
+            "items": [change["position"] for change in changes],
+            "outcome": result.outcome,
+            "queue": result.queue,
+        },
         visible_to_donor=True,
     )
     enqueue_mail(
@@ -576,20 +627,23 @@ def _reevaluate(offer: Offer, items: dict[int, dict], answer: str) -> None:
         offer=offer,
         status_url=status_url(offer),
     )
+    db.session.flush()
+    return stored
 
 
-def _return_to_queue(offer: Offer, answer: str) -> None:
-    """Send an answered reviewer's question back to the offer's queue, as evaluated before."""
+def _return_to_reviewers(offer: Offer, answer: str) -> None:
+    """Send an answered reviewer's question back to the assignee (in review), or to the offer's
+    queue as evaluated before when nobody is assigned."""
     if offer.queue is None:
         stored = offer.latest_evaluation
         slug = stored.queue_slug if stored is not None else None
         if slug is None:
-            _reevaluate(offer, {}, answer)
+            _reevaluate(offer, [], answer)
             return
         offer.queue = _queue(slug)
     transition(
         offer,
-        "queued",
+        "in_review" if offer.assignee_id is not None else "queued",
         action="info_response",
         actor_type="donor",
         reason=answer,

@@ -26,6 +26,7 @@ from donations_app.models import (
     Draft,
     Evaluation,
     Item,
+    Message,
     Note,
     Offer,
     OutboxMessage,
@@ -199,6 +200,9 @@ def _offer_document(offer: Offer) -> dict[str, Any]:
     notes = db.session.scalars(
         sa.select(Note).where(Note.offer_id == offer.id).order_by(Note.created_at, Note.id)
     )
+    conversation = db.session.scalars(
+        sa.select(Message).where(Message.offer_id == offer.id).order_by(Message.id)
+    )
     return {
         **_row(offer, OFFER_FIELDS),
         "items": [
@@ -229,6 +233,10 @@ def _offer_document(offer: Offer) -> dict[str, Any]:
         ],
         "notes": [_row(note, ("created_at", "body")) for note in notes],
         "attachments": export_rows(offer),
+        "conversation": [
+            _row(message, ("created_at", "author_type", "kind", "body", "changes", "read_at"))
+            for message in conversation
+        ],
     }
 
 

@@ -1,4 +1,5 @@
-"""Reviewer triage: claim, assign, release, decide items, request info, reroute, add notes.
+"""Reviewer triage: claim, assign, release, decide items, ask or write to the donor, remind,
+stop waiting, reroute, add notes.
 
 Each public function is one transaction: it checks the version of the offer (and items) the
 reviewer saw, changes the rows, writes the audit trail and queues the e-mail, then commits. A stale
@@ -22,6 +23,7 @@ from donations_app.links import external_url
 from donations_app.models import AuditEvent, Item, ItemDecision, Note, Offer, Reviewer
 from donations_app.models.vocabulary import ITEM_DECISIONS
 from donations_app.services.audit import record_event
+from donations_app.services.conversation import add_message, open_questions
 from donations_app.services.notify import enqueue_mail
 from donations_app.services.offers import status_url
 from donations_app.services.queues import queue_by_slug
@@ -83,6 +85,8 @@ class Permissions:
     can_release: bool
     can_move: bool
     can_assign: bool
+    can_message: bool
+    can_chase: bool
 
 
 def works_queue(offer: Offer, actor: Reviewer) -> bool:
@@ -95,13 +99,26 @@ def permissions(offer: Offer, actor: Reviewer) -> Permissions:
     owns = offer.assignee_id == actor.id or actor.is_lead
     in_review = offer.status == "in_review"
     queued = offer.status == "queued" and works_queue(offer, actor)
+    waiting = (
+        offer.status == "needs_info" and offer.queue_id is not None and _handles_wait(offer, actor)
+    )
     return Permissions(
         can_claim=queued,
         can_decide=in_review and owns,
         can_release=in_review and owns,
         can_move=queued or (in_review and owns),
         can_assign=actor.is_lead and offer.status in ("queued", "in_review"),
+        can_message=queued or (in_review and owns) or waiting,
+        can_chase=waiting,
     )
+
+
+def _handles_wait(offer: Offer, actor: Reviewer) -> bool:
+    """Who deals with an offer waiting for the donor: its assignee (kept when asking) or a lead;
+    without an assignee, the members of its queue."""
+    if offer.assignee_id is not None:
+        return offer.assignee_id == actor.id or actor.is_lead
+    return works_queue(offer, actor)
 
 
 def reviewer_label(reviewer: Reviewer | None) -> str:
@@ -272,7 +289,8 @@ def decide_items(
 
 
 def request_info(offer: Offer, actor: Reviewer, message: str, *, offer_version: int) -> None:
-    """Ask the donor for more information: status needs_info and an e-mail with the status link."""
+    """Ask the donor a question: status needs_info, the question in the thread and an e-mail
+    with the status link. The assignee stays, and hears of the donor's reply."""
     message = _typed(message, "info_message", MAX_REASON_LENGTH, "the question", "not sent")
     if not message:
         raise TriageInvalid(
@@ -287,27 +305,123 @@ def request_info(offer: Offer, actor: Reviewer, message: str, *, offer_version: 
             "Only a queued or claimed offer can go back to the donor.",
         )
         _require_handler(offer, actor, "request information on")
-        previous = offer.assignee
-        offer.assignee_id = None
         transition(
             offer,
             "needs_info",
             action="info_requested",
             actor=actor,
             reason=message,
-            data={"previous_assignee": previous.email if previous else None},
+            data={"assignee": offer.assignee.email if offer.assignee else None},
             visible_to_donor=True,
         )
+        add_message(offer, "question", message, author=actor)
         enqueue_mail(
             "info_requested",
             offer.contact_email,
             "info_requested",
             offer=offer,
             message=message,
+            correctable=[item for item in offer.items if item.decision is None],
             status_link=status_url(offer),
         )
 
     _run("info_request", offer, actor, offer_version, change)
+
+
+def message_donor(offer: Offer, actor: Reviewer, body: str, *, offer_version: int) -> None:
+    """Write to the donor without changing the offer's status; the donor is e-mailed."""
+    body = _typed(body, "info_message", MAX_REASON_LENGTH, "the message", "not sent")
+    if not body:
+        raise TriageInvalid(
+            "The message is empty.", {"info_message": "Enter the message for the donor."}
+        )
+
+    def change() -> None:
+        if not permissions(offer, actor).can_message:
+            _require_status(
+                offer,
+                ("queued", "in_review", "needs_info"),
+                "Only an open offer can get a message.",
+            )
+            raise TriageRefused(
+                "Only the assigned reviewer, a member of the offer's queue or a lead can write "
+                "to this donor."
+            )
+        add_message(offer, "message", body, author=actor)
+        record_event("message_sent", offer=offer, actor=actor, data={"length": len(body)})
+        # Touch the offer so that a concurrent change and this message serialize.
+        offer.updated_at = utcnow()
+        enqueue_mail(
+            "reviewer_message",
+            offer.contact_email,
+            "reviewer_message",
+            offer=offer,
+            message=body,
+            status_link=status_url(offer),
+        )
+
+    _run("message", offer, actor, offer_version, change)
+
+
+def remind_donor(offer: Offer, actor: Reviewer, *, offer_version: int) -> None:
+    """Remind the donor of the open questions of an offer waiting for them (e-mailed again)."""
+
+    def change() -> None:
+        _require_waiting(offer, actor, "remind the donor of")
+        questions = [question.body for question in open_questions(offer)]
+        if not questions:
+            raise TriageError("There is no open question to remind the donor of.")
+        add_message(
+            offer,
+            "reminder",
+            "Reminder: we are still waiting for your answer to our question.",
+            author=actor,
+        )
+        record_event(
+            "info_reminder_sent",
+            offer=offer,
+            actor=actor,
+            data={"questions": len(questions)},
+            visible_to_donor=True,
+        )
+        offer.updated_at = utcnow()
+        enqueue_mail(
+            "info_reminder",
+            offer.contact_email,
+            "info_reminder",
+            offer=offer,
+            questions=questions,
+            correctable=[item for item in offer.items if item.decision is None],
+            status_link=status_url(offer),
+        )
+
+    _run("reminder", offer, actor, offer_version, change)
+
+
+def stop_waiting(offer: Offer, actor: Reviewer, reason: str, *, offer_version: int) -> None:
+    """Stop waiting for the donor: the offer goes back to review with its assignee, or to its
+    queue without one. The reason is required; the donor reads it."""
+    reason = _typed(reason, "stop_reason", MAX_REASON_LENGTH, "the reason", "not saved")
+    if not reason:
+        raise TriageInvalid(
+            "The offer still waits for the donor.",
+            {"stop_reason": "Enter why you stop waiting; the donor reads it."},
+        )
+
+    def change() -> None:
+        _require_waiting(offer, actor, "stop waiting on")
+        transition(
+            offer,
+            "in_review" if offer.assignee_id is not None else "queued",
+            action="info_wait_ended",
+            actor=actor,
+            reason=reason,
+            data={"assignee": offer.assignee.email if offer.assignee else None},
+            visible_to_donor=True,
+        )
+        add_message(offer, "message", reason, author=actor)
+
+    _run("stop_waiting", offer, actor, offer_version, change)
 
 
 def reroute(
@@ -544,6 +658,20 @@ def _typed(value: str | None, field: str, max_length: int, what: str, outcome: s
 def _require_status(offer: Offer, statuses: tuple[str, ...], message: str) -> None:
     if offer.status not in statuses:
         raise TriageError(f"{message} It is {status_label(offer.status)}.")
+
+
+def _require_waiting(offer: Offer, actor: Reviewer, verb: str) -> None:
+    """The offer waits for the donor after a reviewer's question, and the actor handles it."""
+    _require_status(offer, ("needs_info",), "Only an offer waiting for the donor can do that.")
+    if offer.queue_id is None:
+        raise TriageError(
+            "The guidelines sent this offer to the donor; it reaches a queue when they answer."
+        )
+    if not _handles_wait(offer, actor):
+        raise TriageRefused(
+            f"Only the assigned reviewer ({reviewer_label(offer.assignee)}), a member of the "
+            f"offer's queue when nobody is assigned, or a lead can {verb} this offer."
+        )
 
 
 def _require_handler(offer: Offer, actor: Reviewer, verb: str) -> None:

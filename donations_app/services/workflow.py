@@ -12,7 +12,7 @@ from donations_app.services.transaction import ServiceError
 
 # from-status -> the statuses it may move to. `queued -> queued` is a reroute to another queue.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "needs_info": frozenset({"needs_info", "queued", "rejected", "withdrawn"}),
+    "needs_info": frozenset({"needs_info", "queued", "in_review", "rejected", "withdrawn"}),
     "queued": frozenset({"queued", "in_review", "needs_info", "withdrawn"}),
     "in_review": frozenset(
         {

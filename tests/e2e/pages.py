@@ -190,14 +190,18 @@ class StatusPage:
         return self.page.inner_text("[data-reviewer-question]")
 
     def send_answer(self) -> None:
-        self.page.click("button:has-text('Send your answer')")
+        """Press the reply form's button ("Send your reply", or "Send your message")."""
+        self.page.click("#info-form button[type=submit]")
 
     def correct_item(self, index: int, **answers: str) -> None:
-        """Change the answers of an item line the reviewers asked about."""
+        """Open the reply form's item `index` (its "Correct item" section) and change answers."""
+        section = self.page.locator("#info-form details[data-correct-item]").nth(index)
+        if not section.evaluate("element => element.open"):
+            section.locator("summary").click()
         answer_item(self.page, index, **answers)
 
     def send_corrected_answers(self) -> None:
-        self.page.click("text=Send the corrected answers")
+        self.send_answer()
 
     def withdraw(self) -> None:
         """Ask to withdraw, and stop on the confirmation question."""

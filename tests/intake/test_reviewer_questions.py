@@ -60,14 +60,15 @@ def test_the_donor_answers_a_reviewers_question(
     assert page.status_code == 200
     assert "The reviewer&#39;s question" in page.text
     assert "Please send the NIJ certificate number of each vest." in page.text
-    assert 'name="answer"' in page.text and "Your answer" in page.text
+    assert 'name="answer"' in page.text and "Your message" in page.text
     assert "Correct the items we asked about" not in page.text
+    assert "Correct item 1: Ballistic vests, level IIIA" in page.text  # closed, correctable
 
     # The answer is required.
     empty = client.post(path + "/info", data={"csrf_token": csrf_token(page.text), "answer": " "})
     assert empty.status_code == 400
     assert "<title>Error: " in empty.text and 'href="#answer"' in empty.text
-    assert "Enter your answer to the reviewer" in empty.text
+    assert "Write your message, or correct an item." in empty.text
     assert load_offer(app, reference).status == "needs_info"
 
     sent = client.post(path + "/info", data={"csrf_token": csrf_token(page.text), "answer": ANSWER})
@@ -76,7 +77,7 @@ def test_the_donor_answers_a_reviewers_question(
     offer = load_offer(app, reference)
     assert offer.status == "queued" and offer.queue.slug == queue_before
     assert evaluations(app) == evaluations_before  # the rules did not run again
-    assert actions(app, reference)[-2:] == ["info_requested", "info_response"]
+    assert actions(app, reference)[-3:] == ["info_requested", "messages_read", "info_response"]
     with app.app_context():
         event = db.session.scalars(
             sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)
@@ -90,7 +91,8 @@ def test_the_donor_answers_a_reviewers_question(
 
     after = client.get(path)
     assert "Waiting for review" in after.text
-    assert 'name="answer"' not in after.text
+    assert "data-correct-item" not in after.text  # items are corrected only when asked
+    assert "Write to the reviewers about this offer" in after.text
     assert "All vests share the same certificate." in after.text  # in the history
 
     # The reviewer reads the answer on the offer page.

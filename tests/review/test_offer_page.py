@@ -82,8 +82,13 @@ def test_page_shows_the_latest_evaluation_only(app, client, rita, auth):
         db.session.commit()
     page = client.get(f"/review/offers/{reference}").text
     assert "later-ruleset-version" in page
-    assert "LATER-RULE" in page
-    assert "EXPORT-ARMOR-EAR" not in page
+    items = page[page.index('id="items-heading"') : page.index('id="evaluations-heading"')]
+    assert "LATER-RULE" in items
+    assert "EXPORT-ARMOR-EAR" not in items
+    # The evaluation history lists both, newest first.
+    history = page[page.index('id="evaluations-heading"') :]
+    assert history.count("data-evaluation") == 2
+    assert history.index("LATER-RULE") < history.index("EXPORT-ARMOR-EAR")
 
 
 def test_timeline_lists_every_event_including_internal_ones(app, client, reference, rita, auth):
