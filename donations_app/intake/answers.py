@@ -100,12 +100,14 @@ def offer_body(answers: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     return body
 
 
-def load_body(body: dict[str, Any]) -> tuple[dict | None, dict | None]:
-    """(engine-shaped offer, None) when the API schema accepts the body, else (None, messages)."""
+def load_body(body: dict[str, Any], *, stored: bool = False) -> tuple[dict | None, dict | None]:
+    """(engine-shaped offer, None) when the API schema accepts the body, else (None, messages).
+
+    `stored`: the body of a submitted offer (its pickup date may since have passed)."""
     from donations_app.api.schemas import load_offer
 
     try:
-        return load_offer(body), None
+        return load_offer(body, stored=stored), None
     except ValidationError as error:
         messages = error.messages
         return None, messages if isinstance(messages, dict) else {"_schema": messages}

@@ -131,7 +131,7 @@ def _offer_form(catalog: Catalog, item_form: type[Form]) -> type[FlaskForm]:
         )
         available_from = StringField(
             "Available for collection from (optional)",
-            description="For example 2026-07-01.",
+            description="Today or a later date.",
             render_kw={"data-type": "date"},
         )
 

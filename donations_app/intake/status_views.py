@@ -294,7 +294,7 @@ def _checked_answer(
         errors.append(ErrorLink(form.answer.id, f"Your answer: {problem}"))
     if not index_map:
         return {}, errors
-    data, messages = load_body(body)
+    data, messages = load_body(body, stored=True)
     if messages:
         return {}, errors + attach_errors(
             form, messages, index_map=index_map, fallback_id="info-form"

@@ -219,6 +219,13 @@ def items_template() -> Response:
     )
 
 
+def _draft_address(draft: Draft) -> str:
+    """Where the resume link goes unless the donor says otherwise: the address it last went to,
+    else the contact's e-mail address as typed on the form."""
+    contact = (draft.data or {}).get("contact") or {}
+    return draft.email or str(contact.get("email") or "").strip()
+
+
 def _resume_link(draft: Draft) -> str:
     return external_url("intake.resume_draft", token=drafts.resume_token(draft))
 
@@ -230,7 +237,9 @@ def save_draft() -> tuple[str, int] | BaseResponse:
     draft = _session_draft()
     if draft is None:
         return redirect(url_for("intake.offer_form"))
-    form = DraftEmailForm(data={"email": draft.email} if request.method == "GET" else None)
+    form = DraftEmailForm(
+        data={"email": _draft_address(draft)} if request.method == "GET" else None
+    )
     if request.method == "POST":
         try:
             email = validate_email(
