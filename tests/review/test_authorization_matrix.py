@@ -39,6 +39,7 @@ EXPECTED: dict[str, str] = {
     "system.healthz": PUBLIC,
     "system.accessibility": PUBLIC,
     "system.privacy": PUBLIC,
+    "system.favicon": PUBLIC,
     # the donor's journey
     "intake.start": PUBLIC,
     "intake.guidelines": PUBLIC,
