@@ -123,7 +123,7 @@ def test_a_40_line_offer_is_compact_with_optional_questions_marked(live_server, 
         assert not page.locator(f"#items-1-{name}").is_visible(), name  # folded away
     # Each complete line is folded into a summary of what it offers.
     assert page.inner_text("#items-1 .app-line__summary") == (
-        "Item 2: 2 × Ballistic helmet: Helmet batch 2"
+        "Item 2: 2 \u00d7 Ballistic helmet: Helmet batch 2"
     )
     assert not page.locator("#items-1-description").is_visible()
     more = " ".join(page.text_content("#items-1 .app-more-details__summary").split())
