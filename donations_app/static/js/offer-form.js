@@ -416,5 +416,10 @@
   if (infoForm) {
     enhanceInfoForm(infoForm);
   }
-  landOnHash();
+  /* After the browser's own jump to the fragment, which would put the field at the very top. */
+  if (document.readyState === "complete") {
+    landOnHash();
+  } else {
+    window.addEventListener("load", function () { window.setTimeout(landOnHash, 0); });
+  }
 })();
