@@ -31,12 +31,10 @@ LINES = 40
 
 
 def in_viewport(page, element_id: str) -> bool:
-    """Whether the element is wholly inside the visible part of the page."""
-    return page.evaluate(
-        """id => { const r = document.getElementById(id).getBoundingClientRect();
-        return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }""",
-        element_id,
-    )
+    """Whether the element is wholly inside the visible part of the page (measured by the
+    browser, so it works with JavaScript turned off too)."""
+    box = page.locator(f"#{element_id}").bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
 
 
 def fill_two_lines(page, form: OfferFormPage) -> None:
@@ -70,7 +68,8 @@ def test_change_links_land_on_their_field_on_a_phone(live_server, browser, javas
     context.add_cookies(cookies)
     phone = context.new_page()
     phone.goto(live_server.url("/offer/check"))
-    assert_no_axe_violations(phone)
+    if javascript:  # axe-core needs JavaScript
+        assert_no_axe_violations(phone)
     # A question of the agency, one of the first line's category, an optional one folded
     # away, and a required one of the last line.
     for field_id in (
@@ -88,7 +87,8 @@ def test_change_links_land_on_their_field_on_a_phone(live_server, browser, javas
         assert in_viewport(phone, field_id), field_id
         if javascript:
             assert focused_id(phone) == field_id
-    assert_no_axe_violations(phone)
+    if javascript:
+        assert_no_axe_violations(phone)
     context.close()
 
 
