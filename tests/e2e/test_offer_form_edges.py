@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_no_axe_violations
 from tests.e2e.pages import OfferFormPage, focused_id
@@ -168,9 +169,11 @@ def test_a_tourniquets_model_is_asked_once(live_server, page) -> None:
         "#items-0-model-suggestions option", "options => options.map(o => o.value)"
     )
     assert "C-A-T Gen 7" in options and "SAM XT" in options
+    live = form.live_result(0)
+    expect(live).to_contain_text("TOURNIQUET-MODEL")  # no model yet: refused
     form.fill_item(0, model="SAM XT")
-    form.live_result(0).get_by_text("Guideline result").wait_for()
-    assert "TOURNIQUET-MODEL" not in form.live_result(0).inner_text()
+    expect(live).not_to_contain_text("TOURNIQUET-MODEL")
+    expect(live).to_contain_text("Guideline result")
     assert_no_axe_violations(page)
     page.set_viewport_size(PHONE)
     assert_no_axe_violations(page)
@@ -201,7 +204,8 @@ def test_the_live_check_waits_for_a_complete_line(live_server, page) -> None:
     page.wait_for_timeout(1_000)
     assert len(checks) == 1
     # A word more in the description: one more request, not one a key.
-    page.locator("#items-0-description").press_sequentially(", size L", delay=20)
+    with page.expect_request("**/api/v1/checks"):
+        page.locator("#items-0-description").press_sequentially(", size L", delay=20)
     page.wait_for_timeout(1_000)
     assert len(checks) == 2
 
@@ -211,9 +215,11 @@ def test_the_live_check_waits_for_a_complete_line(live_server, page) -> None:
     form.fill_item(1, category="radio")
     page.wait_for_timeout(1_000)
     assert len(checks) == 2
-    page.click("label[for='recipient-1']")
+    with page.expect_request("**/api/v1/checks") as request:
+        page.click("label[for='recipient-1']")
     page.wait_for_timeout(1_000)
     assert len(checks) == 3
+    assert len(request.value.post_data_json["items"]) == 1  # the complete line only
     assert_no_axe_violations(page)
 
 

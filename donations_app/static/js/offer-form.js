@@ -9,8 +9,9 @@
  *   (the same engine and messages as the submitted offer). A line is checked only when it is
  *   complete enough for a result: category, description, quantity (a whole number from 1),
  *   condition and how it was acquired answered, and the agency, contact, recipient, authority
- *   and ZIP answers above given. Typing is debounced; the lines of the page are checked
- *   together, in one request, when it opens and when an answer above the items changes.
+ *   and ZIP answers above given. Typing is debounced; a line whose answers are those of the
+ *   result shown is not sent again; the lines of the page are checked together, in one
+ *   request, when it opens and when an answer above the items changes.
  */
 (function () {
   "use strict";
@@ -251,9 +252,16 @@
       }
       var missing = missingForCheck(one);
       if (missing) {
+        item.lastChecked = null;
         showMissing(region, missing);
         return;
       }
+      /* The same answers as the result shown (a blur after typing): nothing to ask. */
+      var key = JSON.stringify(one);
+      if (item.lastChecked === key) {
+        return;
+      }
+      item.lastChecked = key;
       body = body || one;
       if (body !== one) {
         body.items.push(one.items[0]);
@@ -284,7 +292,8 @@
         }
       });
     }).catch(function () {
-      /* The result is shown on the check-answers page anyway. */
+      /* The result is shown on the check-answers page anyway; the next edit asks again. */
+      sent.forEach(function (line) { line.item.lastChecked = null; });
     });
   }
 
