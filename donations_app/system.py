@@ -1,10 +1,22 @@
-"""Service-wide pages: the health check, the accessibility statement and the privacy policy."""
+"""Service-wide pages: the health check, the accessibility statement, the privacy policy and the
+favicon's conventional address."""
 
 from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
 
 from donations_app import metrics
 from donations_app.services.health import database_reachable
@@ -63,3 +75,10 @@ def accessibility() -> str:
 def privacy() -> str:
     """The privacy policy."""
     return render_template("system/privacy.html")
+
+
+@bp.get("/favicon.ico")
+def favicon() -> BaseResponse:
+    """Clients that ask for /favicon.ico without reading the page's <link rel="icon"> (feed
+    readers, bookmarks) are sent to the icon (an SVG) instead of a 404."""
+    return redirect(url_for("static", filename="img/favicon.svg"), code=301)

@@ -146,6 +146,12 @@ class Amount(fields.Field):
         return amount.quantize(Decimal("0.01"))
 
 
+def earliest_not_past() -> dt.date:
+    """The earliest date that is not in the past anywhere in the United States: yesterday in UTC
+    (when it is already tomorrow in UTC, it is still today from Hawaii to the East Coast)."""
+    return utctoday() - dt.timedelta(days=1)
+
+
 class Day(fields.Date):
     """A calendar date written YYYY-MM-DD (a `datetime.date` is accepted as is)."""
 
@@ -154,6 +160,7 @@ class Day(fields.Date):
         *,
         label: str,
         past_only: bool = False,
+        not_past: bool = False,
         earliest: dt.date | None = None,
         latest: dt.date | None = None,
         **kwargs: Any,
@@ -162,7 +169,7 @@ class Day(fields.Date):
         kwargs.setdefault("error_messages", {})
         kwargs["error_messages"].setdefault("invalid", message)
         super().__init__(**kwargs)
-        self.label, self.past_only = label, past_only
+        self.label, self.past_only, self.not_past = label, past_only, not_past
         self.earliest, self.latest = earliest, latest
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
@@ -176,6 +183,8 @@ class Day(fields.Date):
             day = super()._deserialize(value.strip(), attr, data, **kwargs)
         if self.past_only and day > utctoday():
             raise ValidationError(f"Enter {self.label} that is not in the future.")
+        if self.not_past and day < earliest_not_past():
+            raise ValidationError(f"Enter {self.label} as today or a later date.")
         if (self.earliest and day < self.earliest) or (self.latest and day > self.latest):
             raise ValidationError(
                 f"Enter {self.label} as a date between "

@@ -320,7 +320,10 @@ def _contact_schema() -> type[Schema]:
     return Contact
 
 
-def _pickup_schema() -> type[Schema]:
+def _pickup_schema(stored: bool) -> type[Schema]:
+    """Where and when the items can be collected. A new offer's date may not be in the past;
+    a stored offer's date (`stored`), checked again when the donor corrects items, may be."""
+
     class Pickup(_Part):
         zip = Text(
             required=True,
@@ -330,7 +333,9 @@ def _pickup_schema() -> type[Schema]:
             too_long=ZIP_MESSAGE,
             metadata={"pattern": ZIP.pattern},
         )
-        available_from = Day(label="the date the items are available from", allow_none=True)
+        available_from = Day(
+            label="the date the items are available from", not_past=not stored, allow_none=True
+        )
 
         @post_load
         def check_zip(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -341,7 +346,7 @@ def _pickup_schema() -> type[Schema]:
     return Pickup
 
 
-def _build_offer_schema(catalog: Catalog, allow_as_of: bool) -> Schema:
+def _build_offer_schema(catalog: Catalog, allow_as_of: bool, stored: bool) -> Schema:
     def nested(schema: type[Schema], message: str) -> fields.Nested:
         return fields.Nested(schema, required=True, error_messages=_required(message))
 
@@ -360,7 +365,7 @@ def _build_offer_schema(catalog: Catalog, allow_as_of: bool) -> Schema:
             error_messages=_required(AUTHORITY_MESSAGE),
             metadata={"enum": [True], "description": "The agency has the authority to donate"},
         ),
-        "pickup": nested(_pickup_schema(), "Enter where and when the items can be collected"),
+        "pickup": nested(_pickup_schema(stored), "Enter where and when the items can be collected"),
         "items": ItemList(
             catalog, required=True, error_messages=_required("Add at least one item.")
         ),
@@ -394,27 +399,29 @@ AUTHORITY_MESSAGE = (
     "offer without it."
 )
 
-_cache: dict[tuple[str, bool], Schema] = {}
+_cache: dict[tuple[str, bool, bool], Schema] = {}
 _cache_lock = threading.Lock()
 
 
-def offer_schema(*, allow_as_of: bool = False) -> Schema:
-    """The offer schema of the active rule set's catalog (built once per rule-set version)."""
+def offer_schema(*, allow_as_of: bool = False, stored: bool = False) -> Schema:
+    """The offer schema of the active rule set's catalog (built once per rule-set version).
+
+    `stored`: the schema of an offer already submitted, whose dates may since have passed."""
     ruleset = active_ruleset()
-    key = (ruleset.version, allow_as_of)
+    key = (ruleset.version, allow_as_of, stored)
     schema = _cache.get(key)
     if schema is None:
         with _cache_lock:
             schema = _cache.get(key)
             if schema is None:
-                schema = _build_offer_schema(ruleset.catalog, allow_as_of)
+                schema = _build_offer_schema(ruleset.catalog, allow_as_of, stored)
                 _cache[key] = schema
     return schema
 
 
-def load_offer(payload: dict, *, allow_as_of: bool = False) -> dict:
+def load_offer(payload: dict, *, allow_as_of: bool = False, stored: bool = False) -> dict:
     """Validate an API-shaped offer and return it engine-shaped; ValidationError when invalid."""
-    return offer_schema(allow_as_of=allow_as_of).load(payload)
+    return offer_schema(allow_as_of=allow_as_of, stored=stored).load(payload)
 
 
 def string_keys(messages: Any) -> Any:

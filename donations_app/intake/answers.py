@@ -63,6 +63,19 @@ def convert(kind: str, value: Any) -> Any:
     return text
 
 
+def with_legacy_choices(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """An item line of a draft saved by an earlier form, whose suggestions were picked in a
+    select of their own ("<field>_choice", see forms.CHOICE_SUFFIX), with each picked suggestion
+    moved into its empty text box."""
+    found = {}
+    for key, choice in answers.items():
+        name = key.removesuffix(CHOICE_SUFFIX)
+        picked = _text(choice)
+        if name != key and picked and picked != OTHER_CHOICE and not _text(answers.get(name)):
+            found[name] = picked
+    return {**answers, **found}
+
+
 def item_body(answers: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     """One item line as the API takes it: common fields plus the chosen category's fields only."""
     category = _text(answers.get("category"))
@@ -71,13 +84,10 @@ def item_body(answers: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     )
     names = list(catalog.item_fields)
     names += [n for n in listed if n not in names]
-    own = set(listed)
+    answers = with_legacy_choices(answers)
     body: dict[str, Any] = {}
     for name in names:
         value = answers.get(name)
-        choice = _text(answers.get(name + CHOICE_SUFFIX))
-        if name in own and choice and choice != OTHER_CHOICE:
-            value = choice
         spec = catalog.fields[name] if name in catalog.fields else catalog.item_fields[name]
         converted = convert(spec.type, value)
         if converted is not None:
@@ -100,12 +110,14 @@ def offer_body(answers: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     return body
 
 
-def load_body(body: dict[str, Any]) -> tuple[dict | None, dict | None]:
-    """(engine-shaped offer, None) when the API schema accepts the body, else (None, messages)."""
+def load_body(body: dict[str, Any], *, stored: bool = False) -> tuple[dict | None, dict | None]:
+    """(engine-shaped offer, None) when the API schema accepts the body, else (None, messages).
+
+    `stored`: the body of a submitted offer (its pickup date may since have passed)."""
     from donations_app.api.schemas import load_offer
 
     try:
-        return load_offer(body), None
+        return load_offer(body, stored=stored), None
     except ValidationError as error:
         messages = error.messages
         return None, messages if isinstance(messages, dict) else {"_schema": messages}

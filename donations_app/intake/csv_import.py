@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from collections.abc import Iterator, Mapping
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from flask import current_app
 
@@ -26,6 +27,35 @@ class CsvImportError(ValueError):
         self.problems = problems
 
 
+class Problem(NamedTuple):
+    """One problem of a row: its row number, the column's position (-1: the whole row), text."""
+
+    row: int
+    column: int
+    text: str
+
+
+def _cell_problem(row: int, header: list[str], name: str, value: str, message: str) -> Problem:
+    """A problem of one cell, quoting the value as typed."""
+    shown = value if len(value) <= 60 else value[:57] + "..."
+    position = header.index(name) if name in header else len(header)
+    return Problem(row, position, f'Row {row}, column {name}: "{shown}": {message}')
+
+
+def suggestion(value: str, spec: Any) -> str:
+    """' Did you mean "code" (label)?' for the answer of a list closest to value, or ''."""
+    pairs = spec.choice_labels or ()
+    if not value or not pairs:
+        return ""
+    by_text = {code.lower(): (code, label) for code, label in pairs}
+    by_text.update({label.lower(): (code, label) for code, label in pairs})
+    close = difflib.get_close_matches(value.lower(), list(by_text), n=1, cutoff=0.6)
+    if not close:
+        return ""
+    code, label = by_text[close[0]]
+    return f' Did you mean "{code}" ({label})?'
+
+
 def columns(catalog: Catalog) -> list[str]:
     """The template's columns: the common item fields, then every category field once."""
     names = list(catalog.item_fields)
@@ -43,9 +73,9 @@ def _spec(catalog: Catalog, name: str) -> Any:
     return catalog.fields[name] if name in catalog.fields else catalog.item_fields[name]
 
 
-def _answer(catalog: Catalog, name: str, raw: str, row: int, problems: list[str]) -> str:
-    """The form answer for one cell: choices by code or label, yes/no, serials one per line."""
-    value = raw.strip()
+def _answer(catalog: Catalog, name: str, value: str) -> str | None:
+    """The form answer for one cell (stripped): choices by code or label, yes/no, serials one
+    per line; None for a yes/no cell that is neither."""
     spec = _spec(catalog, name)
     if not value:
         return ""
@@ -54,8 +84,7 @@ def _answer(catalog: Catalog, name: str, raw: str, row: int, problems: list[str]
             return "yes"
         if value.lower() in _NO:
             return "no"
-        problems.append(f"Row {row}, column {name}: enter yes or no.")
-        return value
+        return None
     if spec.type == "enum":
         for code, label in spec.choice_labels or ():
             if value.lower() in (code.lower(), label.lower()):
@@ -102,25 +131,29 @@ def read_items(
         if not header:
             raise CsvImportError(["The file is empty. Use the template and add one row per item."])
         _check_header(header, catalog)
-        problems: list[str] = []
+        problems: list[Problem] = []
         items, rows_of_items = _item_rows(reader, header, catalog, MAX_ITEMS - existing, problems)
     except csv.Error as error:
         raise CsvImportError([f"The file is not a readable CSV file ({error})."]) from None
     if not items and not problems:
-        problems.append("The file has no item rows. Add one row per item under the header.")
-    problems += _schema_problems(items, rows_of_items, catalog, offer_answers)
+        raise CsvImportError(["The file has no item rows. Add one row per item under the header."])
+    problems += _schema_problems(items, rows_of_items, header, catalog, offer_answers)
     if problems:
-        raise CsvImportError(problems)
+        raise CsvImportError([problem.text for problem in sorted(problems)])
     return items
 
 
 def _check_header(header: list[str], catalog: Catalog) -> None:
     known = columns(catalog)
-    problems = [
-        f"Column {index + 1} ({name or 'no name'}) is not one of the template's columns."
-        for index, name in enumerate(header)
-        if name not in known
-    ]
+    problems = []
+    for index, name in enumerate(header):
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f' Did you mean "{close[0]}"?' if close else ""
+            problems.append(
+                f"Column {index + 1} ({name or 'no name'}) is not one of the template's "
+                f"columns.{hint}"
+            )
     if "category" not in header:
         problems.append("The file needs a category column (use the template).")
     if problems:
@@ -132,39 +165,55 @@ def _item_rows(
     header: list[str],
     catalog: Catalog,
     room: int,
-    problems: list[str],
+    problems: list[Problem],
 ) -> tuple[list[dict[str, str]], list[int]]:
     """The item rows and their row numbers; stops at the first row the offer has no room for."""
     items: list[dict[str, str]] = []
     rows_of_items: list[int] = []
     for number, row in enumerate(reader, start=2):
         if len(row) > len(header):
-            problems.append(f"Row {number} has more cells than the header row has columns.")
+            problems.append(
+                Problem(number, -1, f"Row {number} has more cells than the header row has columns.")
+            )
             continue
-        answers = {
-            name: _answer(catalog, name, cell, number, problems)
-            for name, cell in zip(header, row, strict=False)
-        }
+        answers = _row_answers(header, row, number, catalog, problems)
         if is_blank_item(answers):
             continue
         if len(items) >= room:
             typed = f" and the form already has {MAX_ITEMS - room}" if room < MAX_ITEMS else ""
-            problems.append(
+            text = (
                 f"An offer can have at most {MAX_ITEMS} items{typed}: row {number} is one item "
                 "too many. Split the items into several offers."
             )
+            problems.append(Problem(number, -1, text))
             break
         items.append(answers)
         rows_of_items.append(number)
     return items, rows_of_items
 
 
+def _row_answers(
+    header: list[str], row: list[str], number: int, catalog: Catalog, problems: list[Problem]
+) -> dict[str, str]:
+    """The form answers of one row; a yes/no cell that is neither is kept and reported."""
+    answers = {}
+    for name, cell in zip(header, row, strict=False):
+        value = cell.strip()
+        answer = _answer(catalog, name, value)
+        if answer is None:
+            problems.append(_cell_problem(number, header, name, value, "enter yes or no."))
+            answer = value
+        answers[name] = answer
+    return answers
+
+
 def _schema_problems(
     items: list[dict[str, str]],
     rows: list[int],
+    header: list[str],
     catalog: Catalog,
     offer_answers: Mapping[str, Any],
-) -> list[str]:
+) -> list[Problem]:
     """Row and column of each item error the API schema reports (offer-level ones are ignored)."""
     if not items:
         return []
@@ -174,7 +223,15 @@ def _schema_problems(
         return []
     problems = []
     for path, message in flatten(item_messages):
-        if path and path[0].isdigit() and int(path[0]) < len(rows):
-            column = path[1] if len(path) > 1 else "the row"
-            problems.append(f"Row {rows[int(path[0])]}, column {column}: {message}")
+        if not (path and path[0].isdigit() and int(path[0]) < len(rows)):
+            continue
+        line, row = int(path[0]), rows[int(path[0])]
+        if len(path) < 2:
+            problems.append(Problem(row, -1, f"Row {row}: {message}"))
+            continue
+        name = path[1]
+        value = items[line].get(name, "")
+        spec = _spec(catalog, name) if name in header else None
+        hint = suggestion(value, spec) if spec is not None else ""
+        problems.append(_cell_problem(row, header, name, value, message + hint))
     return problems

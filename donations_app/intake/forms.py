@@ -22,9 +22,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # 3.2 stubs lack it
+from wtforms.validators import Optional
 
 from donations_app.guidelines import Catalog, FieldSpec, RuleSet
+from donations_app.guidelines.catalog import REQUIRED_ITEM_FIELDS
 
+# Drafts saved before suggestions became a list on the text box kept the suggestion picked in a
+# select of its own, "<field>_choice" ("other": the text box holds the answer).
 OTHER_CHOICE = "other"
 CHOICE_SUFFIX = "_choice"
 # Free-text answers long enough to deserve a text area.
@@ -40,12 +44,27 @@ def choices(pairs: Any, blank: str | None = "- Select -") -> list[SelectChoice]:
     return first + [SelectChoice(value, label) for value, label in pairs]
 
 
+class SuggestField(StringField):
+    """A text answer offered with a list of suggestions (an HTML datalist): one question, where
+    the donor may pick a suggestion or type anything else."""
+
+    def __init__(self, *args: Any, suggestions: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.suggestions = suggestions
+
+
 def catalog_field(spec: FieldSpec) -> Any:
-    """An unbound WTForms field for a catalog question (its type drives how it is rendered)."""
+    """An unbound WTForms field for a catalog question (its type drives how it is rendered).
+
+    Every question but the required item fields is flagged optional (`field.flags.optional`):
+    its label says "(optional)". The validators are never run: the API schema validates."""
     kw: dict[str, Any] = {
         "description": " ".join(filter(None, (spec.hint, number_hint(spec)))),
         "render_kw": {"data-type": spec.type},
+        "validators": [] if spec.name in REQUIRED_ITEM_FIELDS else [Optional()],
     }
+    if spec.suggestions:
+        return SuggestField(spec.label, suggestions=spec.suggestions, **kw)
     if spec.type == "enum":
         options = choices(spec.choice_labels or ())
         return SelectField(spec.label, choices=options, validate_choice=False, **kw)
@@ -79,23 +98,8 @@ def _item_form(catalog: Catalog) -> type[Form]:
     for name, spec in catalog.item_fields.items():
         attrs[name] = catalog_field(spec)
     for name in category_fields(catalog):
-        spec = catalog.fields[name]
         if name not in attrs:
-            attrs[name] = catalog_field(spec)
-        if spec.suggestions:
-            options = choices(
-                [
-                    *((s, s) for s in spec.suggestions),
-                    (OTHER_CHOICE, f"Other (type the {spec.label.lower()} in the box above)"),
-                ]
-            )
-            attrs[name + CHOICE_SUFFIX] = SelectField(
-                f"Recommended {spec.label.lower()}",
-                choices=options,
-                validate_choice=False,
-                description=spec.hint,
-                render_kw={"data-type": "suggestion", "data-target": name},
-            )
+            attrs[name] = catalog_field(catalog.fields[name])
     return type("ItemForm", (Form,), attrs)
 
 
@@ -131,7 +135,7 @@ def _offer_form(catalog: Catalog, item_form: type[Form]) -> type[FlaskForm]:
         )
         available_from = StringField(
             "Available for collection from (optional)",
-            description="For example 2026-07-01.",
+            description="Today or a later date.",
             render_kw={"data-type": "date"},
         )
 

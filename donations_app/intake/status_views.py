@@ -18,7 +18,7 @@ from donations_app.guidelines.engine import jsonable
 from donations_app.intake import bp
 from donations_app.intake.answers import ErrorLink, attach_errors, item_body, load_body
 from donations_app.intake.files import files_context
-from donations_app.intake.forms import CHOICE_SUFFIX, WithdrawForm, info_response_form
+from donations_app.intake.forms import WithdrawForm, info_response_form
 from donations_app.intake.views import form_context
 from donations_app.parsing import whole_number
 from donations_app.ratelimits import hit_draft_email_address_limit, status_link_email_limit
@@ -123,7 +123,6 @@ def _offer_or_404(token: str, *, allow_expired: bool = False) -> Offer:
 
 def _item_answers(item: Item) -> dict[str, Any]:
     """A stored item line as the form shows it (text, yes/no, serial numbers one per line)."""
-    catalog = active_ruleset().catalog
     answers: dict[str, Any] = {"position": str(item.position)}
     for name, value in item_line(item).items():
         if isinstance(value, bool):
@@ -132,9 +131,6 @@ def _item_answers(item: Item) -> dict[str, Any]:
             answers[name] = "\n".join(str(v) for v in value)
         else:
             answers[name] = str(jsonable(value))
-        spec = catalog.fields.get(name)
-        if spec is not None and spec.suggestions and value in spec.suggestions:
-            answers[name + CHOICE_SUFFIX] = value
     return answers
 
 
@@ -316,7 +312,7 @@ def _checked_answer(
         errors.append(ErrorLink(form.answer.id, f"Your message: {problem}"))
     if not index_map:
         return {}, errors
-    data, messages = load_body(body)
+    data, messages = load_body(body, stored=True)
     if messages:
         return {}, errors + attach_errors(
             form, messages, index_map=index_map, fallback_id="info-form"

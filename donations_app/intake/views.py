@@ -18,6 +18,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from donations_app.guidelines.catalog import REQUIRED_ITEM_FIELDS
 from donations_app.intake import bp
 from donations_app.intake.answers import (
     ErrorLink,
@@ -26,6 +27,7 @@ from donations_app.intake.answers import (
     is_blank_item,
     offer_body,
     validate,
+    with_legacy_choices,
 )
 from donations_app.intake.csv_import import CsvImportError, read_items, template_csv
 from donations_app.intake.forms import DraftEmailForm, category_fields, form_classes
@@ -36,8 +38,11 @@ from donations_app.services import drafts
 from donations_app.services.rules import active_ruleset
 
 if TYPE_CHECKING:
+    from donations_app.guidelines import Catalog
     from donations_app.models import Draft, Offer
 
+# An offer with more item lines than this shows its complete lines folded into one-line summaries.
+FOLD_AFTER_LINES = 3
 DRAFT_KEY = "offer_draft"
 SUBMITTED_KEY = "submitted_offer"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -59,15 +64,27 @@ def form_context() -> dict[str, Any]:
     _, item_form = form_classes(rs)
     catalog = rs.catalog
     users = category_fields(catalog)
+    required = [name for name in catalog.item_fields if name in REQUIRED_ITEM_FIELDS]
+    optional = [name for name in catalog.item_fields if name not in REQUIRED_ITEM_FIELDS]
     return {
         "catalog": catalog,
-        "common_fields": list(catalog.item_fields),
+        "required_fields": required,
+        "optional_fields": optional,
+        "optional_summary": optional_summary(catalog, optional),
+        "open_field": request.args.get("change", ""),
+        "fold_after": FOLD_AFTER_LINES,
         "category_field_names": [n for n in users if n not in catalog.item_fields],
-        "suggestion_names": [n for n in users if catalog.fields[n].suggestions],
         "field_users": users,
         "field_users_text": catalog_field_users(catalog),
         "blank_item": item_form(prefix="items-__index__-"),
     }
+
+
+def optional_summary(catalog: Catalog, names: list[str]) -> str:
+    """The disclosure's title: "More details: manufacturer, model and serial numbers"."""
+    labels = [catalog.item_fields[name].label.split(" (")[0].lower() for name in names]
+    listed = ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else "".join(labels)
+    return f"More details: {listed}"
 
 
 def render_offer_form(
@@ -96,7 +113,8 @@ def answers_of(form: Any) -> dict[str, Any]:
 def form_from(answers: dict[str, Any]) -> Any:
     """An offer form filled with stored answers (no validation messages)."""
     offer_form, _ = form_classes(active_ruleset())
-    return offer_form(formdata=None, data=answers)
+    items = [with_legacy_choices(item or {}) for item in answers.get("items") or []]
+    return offer_form(formdata=None, data={**answers, "items": items})
 
 
 @bp.get("/")
@@ -219,6 +237,13 @@ def items_template() -> Response:
     )
 
 
+def _draft_address(draft: Draft) -> str:
+    """Where the resume link goes unless the donor says otherwise: the address it last went to,
+    else the contact's e-mail address as typed on the form."""
+    contact = (draft.data or {}).get("contact") or {}
+    return draft.email or str(contact.get("email") or "").strip()
+
+
 def _resume_link(draft: Draft) -> str:
     return external_url("intake.resume_draft", token=drafts.resume_token(draft))
 
@@ -230,7 +255,9 @@ def save_draft() -> tuple[str, int] | BaseResponse:
     draft = _session_draft()
     if draft is None:
         return redirect(url_for("intake.offer_form"))
-    form = DraftEmailForm(data={"email": draft.email} if request.method == "GET" else None)
+    form = DraftEmailForm(
+        data={"email": _draft_address(draft)} if request.method == "GET" else None
+    )
     if request.method == "POST":
         try:
             email = validate_email(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
 
+from donations_app.clock import utctoday
 from donations_app.extensions import db
 from donations_app.models import AuditEvent, IdempotencyKey, Item, Offer, OutboxMessage
 
@@ -26,7 +28,7 @@ VALID_OFFER: dict[str, Any] = {
     },
     "recipient": "sbgs",
     "authority_confirmed": True,
-    "pickup": {"zip": "62701", "available_from": "2026-01-15"},
+    "pickup": {"zip": "62701", "available_from": (utctoday() + dt.timedelta(days=30)).isoformat()},
     "items": [
         {
             "category": "body_armor",

@@ -93,7 +93,8 @@ def test_the_whole_journey_to_the_status_page(app: Flask, client: FlaskClient) -
     response = post_offer(client, offer_answers())
     check = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Check your answers" in check
-    assert 'href="/offer#agency-name"' in check and 'href="/offer#items-0-quantity"' in check
+    assert 'href="/offer?change=agency-name#agency-name"' in check
+    assert 'href="/offer?change=items-0-quantity#items-0-quantity"' in check
     assert "EXPORT-ARMOR-EAR" in check and "Needs a specialist review" in check
 
     # A Change link goes back to the form with every answer kept.

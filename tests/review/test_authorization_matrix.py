@@ -46,6 +46,7 @@ EXPECTED: dict[str, str] = {
     "system.prometheus_metrics": PUBLIC,
     "system.accessibility": PUBLIC,
     "system.privacy": PUBLIC,
+    "system.favicon": PUBLIC,
     # the donor's journey
     "intake.start": PUBLIC,
     "intake.guidelines": PUBLIC,

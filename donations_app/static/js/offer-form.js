@@ -1,10 +1,17 @@
 /*
  * Progressive enhancement of the donor pages. Everything works without this file:
  * - a link in the error summary opens and scrolls to its field;
+ * - a "Change" link of check-your-answers (/offer#<field id>) lands on its field, scrolled into
+ *   view and focused, once the page has hidden the questions other categories ask;
  * - each item line shows only the questions its category asks;
  * - "Add another item" and "Remove" work in place instead of reloading the page;
  * - an item's guideline result appears as it is filled, from POST /api/v1/checks
- *   (the same engine and messages as the submitted offer).
+ *   (the same engine and messages as the submitted offer). A line is checked only when it is
+ *   complete enough for a result: category, description, quantity (a whole number from 1),
+ *   condition and how it was acquired answered, and the agency, contact, recipient, authority
+ *   and ZIP answers above given. Typing is debounced; a line whose answers are those of the
+ *   result shown is not sent again; the lines of the page are checked together, in one
+ *   request, when it opens and when an answer above the items changes.
  */
 (function () {
   "use strict";
@@ -30,14 +37,28 @@
         return;
       }
       event.preventDefault();
-      var details = field.closest("details");
-      if (details) {
-        details.open = true;
-      }
-      var group = field.closest(".usa-form-group, fieldset") || field;
-      group.scrollIntoView();
-      field.focus({ preventScroll: true });
+      showField(field);
     });
+  }
+
+  /* Open the disclosure around a field, scroll its question into view and focus it. */
+  function showField(field) {
+    var details = field.closest("details");
+    if (details) {
+      details.open = true;
+    }
+    var group = field.closest(".usa-form-group, fieldset") || field;
+    group.scrollIntoView({ block: "start" });
+    field.focus({ preventScroll: true });
+  }
+
+  /* A "Change" link landed here: the field it names, once the page has its final layout. */
+  function landOnHash() {
+    var id = window.location.hash.slice(1);
+    var field = id ? document.getElementById(decodeURIComponent(id)) : null;
+    if (field && /^(INPUT|SELECT|TEXTAREA)$/.test(field.tagName)) {
+      showField(field);
+    }
   }
 
   function itemCategory(item) {
@@ -92,7 +113,6 @@
   function itemBody(item) {
     var category = itemCategory(item);
     var body = {};
-    var choices = {};
     item.querySelectorAll("input, select, textarea").forEach(function (element) {
       if (!element.name || element.type === "submit" || element.type === "hidden") {
         return;
@@ -104,18 +124,9 @@
       if (group && group.getAttribute("data-categories").split(" ").indexOf(category) === -1) {
         return;
       }
-      if (element.getAttribute("data-type") === "suggestion") {
-        choices[element.getAttribute("data-target")] = element.value;
-        return;
-      }
       var value = convert(element, element.value);
       if (value !== undefined) {
         body[fieldName(element)] = value;
-      }
-    });
-    Object.keys(choices).forEach(function (name) {
-      if (choices[name] && choices[name] !== "other") {
-        body[name] = choices[name];
       }
     });
     return body;
@@ -186,32 +197,80 @@
     region.appendChild(list);
   }
 
-  function showIncomplete(region, errors) {
-    var itemErrors = errors && errors.items && errors.items["0"];
+  function showIncomplete(region, errors, index) {
+    var itemErrors = errors && errors.items && errors.items[index];
     var offerErrors = Object.keys(errors || {}).filter(function (key) { return key !== "items"; });
+    showMissing(region, itemErrors ? "item" : offerErrors.length ? "offer" : "");
+  }
+
+  var ITEM_REQUIRED = ["category", "description", "quantity", "condition", "acquired_via"];
+  var OFFER_REQUIRED = [["agency", ["name", "type", "state", "city"]],
+    ["contact", ["name", "email"]], ["pickup", ["zip"]]];
+
+  /* Is the line complete enough for a guideline result? "item", "offer" (what is missing) or "". */
+  function missingForCheck(body) {
+    var line = body.items[0];
+    var incomplete = ITEM_REQUIRED.some(function (name) { return line[name] === undefined; });
+    if (incomplete || typeof line.quantity !== "number" || line.quantity < 1) {
+      return "item";
+    }
+    var offerIncomplete = OFFER_REQUIRED.some(function (part) {
+      return part[1].some(function (name) { return body[part[0]][name] === undefined; });
+    });
+    return offerIncomplete || !body.recipient || !body.authority_confirmed ? "offer" : "";
+  }
+
+  function showMissing(region, missing) {
     region.textContent = "";
-    if (itemErrors) {
+    if (missing === "item") {
       region.appendChild(paragraph("The guideline result appears when this item's required " +
         "answers are complete and valid."));
-    } else if (offerErrors.length) {
+    } else if (missing === "offer") {
       region.appendChild(paragraph("The guideline result appears when the agency, contact, " +
         "recipient and collection answers above are complete."));
     }
   }
 
-  function checkItem(form, item) {
-    var region = item.querySelector("[data-live-result]");
+  /* Check the given lines in one request; lines not complete enough say so and send nothing. */
+  function checkItems(form, items) {
     var url = form.getAttribute("data-check-url");
-    if (!region || !url || !window.fetch) {
+    if (!url || !window.fetch) {
       return;
     }
-    var body = offerBody(form, item);
-    if (!body.items[0].category) {
-      region.textContent = "";
+    var body = null;
+    var sent = [];
+    items.forEach(function (item) {
+      var region = item.querySelector("[data-live-result]");
+      var one = offerBody(form, item);
+      if (!region) {
+        return;
+      }
+      item.checkSequence = (item.checkSequence || 0) + 1;
+      if (!one.items[0].category) {
+        region.textContent = "";
+        return;
+      }
+      var missing = missingForCheck(one);
+      if (missing) {
+        item.lastChecked = null;
+        showMissing(region, missing);
+        return;
+      }
+      /* The same answers as the result shown (a blur after typing): nothing to ask. */
+      var key = JSON.stringify(one);
+      if (item.lastChecked === key) {
+        return;
+      }
+      item.lastChecked = key;
+      body = body || one;
+      if (body !== one) {
+        body.items.push(one.items[0]);
+      }
+      sent.push({ item: item, region: region, sequence: item.checkSequence });
+    });
+    if (!sent.length) {
       return;
     }
-    var sequence = (item.checkSequence || 0) + 1;
-    item.checkSequence = sequence;
     fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
@@ -222,16 +281,19 @@
         return { status: response.status, data: data };
       });
     }).then(function (answer) {
-      if (item.checkSequence !== sequence) {
-        return;
-      }
-      if (answer.status === 200 && answer.data.items && answer.data.items.length) {
-        showResult(region, answer.data.items[0]);
-      } else if (answer.status === 422) {
-        showIncomplete(region, answer.data.errors);
-      }
+      sent.forEach(function (line, index) {
+        if (line.item.checkSequence !== line.sequence) {
+          return;
+        }
+        if (answer.status === 200 && answer.data.items && answer.data.items[index]) {
+          showResult(line.region, answer.data.items[index]);
+        } else if (answer.status === 422) {
+          showIncomplete(line.region, answer.data.errors, String(index));
+        }
+      });
     }).catch(function () {
-      /* The result is shown on the check-answers page anyway. */
+      /* The result is shown on the check-answers page anyway; the next edit asks again. */
+      sent.forEach(function (line) { line.item.lastChecked = null; });
     });
   }
 
@@ -273,13 +335,14 @@
     });
     var schedule = function () {
       window.clearTimeout(timer);
-      timer = window.setTimeout(function () { checkItem(form, item); }, DEBOUNCE_MS);
+      timer = window.setTimeout(function () { checkItems(form, [item]); }, DEBOUNCE_MS);
     };
     item.addEventListener("input", schedule);
     item.addEventListener("change", schedule);
-    if (itemCategory(item)) {
-      checkItem(form, item);
-    }
+  }
+
+  function allItems(list) {
+    return Array.prototype.slice.call(list.querySelectorAll("[data-item]"));
   }
 
   function enhanceOfferForm(form) {
@@ -289,13 +352,18 @@
       return;
     }
     list.querySelectorAll("[data-item]").forEach(function (item) { enhanceItem(form, item); });
+    checkItems(form, allItems(list));
 
     /* Answers above the items (e.g. the recipient) change every item's result. */
-    form.addEventListener("change", function (event) {
+    var offerTimer = null;
+    var scheduleAll = function (event) {
       if (!event.target.closest("[data-item]") && event.target.name) {
-        list.querySelectorAll("[data-item]").forEach(function (item) { checkItem(form, item); });
+        window.clearTimeout(offerTimer);
+        offerTimer = window.setTimeout(function () { checkItems(form, allItems(list)); },
+          DEBOUNCE_MS);
       }
-    });
+    };
+    form.addEventListener("change", scheduleAll);
 
     var add = form.querySelector("[data-add-item]");
     if (add && template) {
@@ -356,5 +424,11 @@
   var infoForm = document.getElementById("info-form");
   if (infoForm) {
     enhanceInfoForm(infoForm);
+  }
+  /* After the browser's own jump to the fragment, which would put the field at the very top. */
+  if (document.readyState === "complete") {
+    landOnHash();
+  } else {
+    window.addEventListener("load", function () { window.setTimeout(landOnHash, 0); });
   }
 })();
