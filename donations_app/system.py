@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template
 
-from donations_app.services.health import database_reachable
+from donations_app.services.health import database_reachable, readiness
 from donations_app.services.rules import active_ruleset, rulebook
 
 bp = Blueprint("system", __name__)
@@ -27,6 +27,15 @@ def healthz() -> tuple[Response, int]:
         "ruleset": ruleset,
     }
     return jsonify(body), 200 if healthy else 503
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    """Whether this process should get traffic: 200 when the database answers, a rule set is
+    loaded and the outbox's oldest due message has waited at most READY_OUTBOX_MAX_LAG_SECONDS;
+    otherwise 503, with `failing` naming each check that fails."""
+    report = readiness(current_app.config["READY_OUTBOX_MAX_LAG_SECONDS"])
+    return jsonify(report.as_json()), 200 if report.ready else 503
 
 
 @bp.get("/accessibility")

@@ -37,6 +37,7 @@ PASSWORD_FIRST = "password first"
 EXPECTED: dict[str, str] = {
     # service pages
     "system.healthz": PUBLIC,
+    "system.readyz": PUBLIC,
     "system.accessibility": PUBLIC,
     "system.privacy": PUBLIC,
     # the donor's journey
