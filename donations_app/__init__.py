@@ -54,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errors(app)
     register_commands(app)
     register_outbox_sender(app)
+    register_static_files(app)
     return app
 
 
@@ -144,6 +145,13 @@ def register_commands(app: Flask) -> None:
     from donations_app.cli import register_cli
 
     register_cli(app)
+
+
+def register_static_files(app: Flask) -> None:
+    """Serve the fingerprinted, compressed build of `make assets` with far-future caching."""
+    from donations_app.static_assets import register_static_files as serve_built_assets
+
+    serve_built_assets(app)
 
 
 def register_outbox_sender(app: Flask) -> None:
