@@ -1,6 +1,6 @@
 """gunicorn settings for `make run` and production:
 
-    gunicorn --config gunicorn.conf.py 'donations_app:create_app()'
+    gunicorn --config gunicorn.conf.py
 
 Each can be set from the environment (README, "Production"). gunicorn also reads this file
 when it is started from the project folder without --config.
@@ -28,6 +28,8 @@ def _bool(name: str, default: bool) -> bool:
     return default if not value else value.lower() in {"1", "true", "yes", "on"}
 
 
+# The app, without the `flask db` commands (and so without importing alembic) in the server.
+wsgi_app = "donations_app:create_app({'CLI_MIGRATIONS': False})"
 bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
 # Threads share one process's memory (and its rule set); processes use the cores.
 workers = _int("WEB_CONCURRENCY", 2)

@@ -85,15 +85,27 @@ def register_proxies(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, CSRF, sign-in and rate limiting to the app."""
-    from donations_app.extensions import csrf, db, limiter, login_manager, migrate
+    from donations_app.extensions import csrf, db, limiter, login_manager
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    if app.config["CLI_MIGRATIONS"]:
+        register_migrations(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     import donations_app.auth  # noqa: F401  (registers the user loader)
 
     limiter.init_app(app)
+
+
+def register_migrations(app: Flask) -> None:
+    """`flask db ...` through Flask-Migrate. It imports alembic, which only migrations need:
+    the web server builds the app with CLI_MIGRATIONS off (gunicorn.conf.py), so its workers
+    never load it."""
+    from flask_migrate import Migrate
+
+    from donations_app.extensions import db
+
+    Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
 
 
 def register_rules(app: Flask) -> None:

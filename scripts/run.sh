@@ -23,7 +23,7 @@ else
 	mail="E-mail is sent through $SMTP_HOST:${SMTP_PORT:-1025}."
 fi
 
-"$BIN/gunicorn" --config gunicorn.conf.py --bind "$HOST:$PORT" 'donations_app:create_app()' &
+"$BIN/gunicorn" --config gunicorn.conf.py --bind "$HOST:$PORT" &
 server_pid=$!
 probe_host=$HOST
 [ "$HOST" != "0.0.0.0" ] || probe_host=127.0.0.1

@@ -97,9 +97,8 @@ class ServerProcess:
 
     def _config_file_command(self) -> list[str]:
         self.env["WEB_CONCURRENCY"] = str(self.workers)
-        bind = f"127.0.0.1:{self.port}"
-        app = "donations_app:create_app()"
-        return [str(GUNICORN), "--config", "gunicorn.conf.py", "--bind", bind, app]
+        # The app too comes from the config file (its wsgi_app).
+        return [str(GUNICORN), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}"]
 
     def wait_until_listening(self, timeout: float = 30) -> None:
         """Wait until a worker answers /healthz (with any status)."""
