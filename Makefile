@@ -64,9 +64,9 @@ lock: install
 	$(PIP_COMPILE) $(UPGRADE) --extra dev --constraint $(RUNTIME_LOCK) -o $(DEV_LOCK) pyproject.toml
 
 # The static files as served: USWDS's stylesheet compiled from its Sass sources with only the
-# packages the templates use (assets/styles/), its scripts, images and fonts as shipped (without the
-# sources of its icon sprite), then
-# every file of donations_app/static fingerprinted and compressed into $(STATIC_BUILD).
+# packages the templates use (assets/styles/), its scripts, images and fonts as shipped (not the
+# sources of its icon sprite); then every file of donations_app/static fingerprinted and
+# compressed into $(STATIC_BUILD) (donations_app/static_assets.py).
 assets: $(STATIC_BUILD)/manifest.json
 
 node_modules/.package-lock.json: package.json package-lock.json
