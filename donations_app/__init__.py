@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errors(app)
     register_commands(app)
     register_outbox_sender(app)
+    register_static_files(app)
     return app
 
 
@@ -96,15 +97,27 @@ def register_observability(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, CSRF, sign-in and rate limiting to the app."""
-    from donations_app.extensions import csrf, db, limiter, login_manager, migrate
+    from donations_app.extensions import csrf, db, limiter, login_manager
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    if app.config["CLI_MIGRATIONS"]:
+        register_migrations(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     import donations_app.auth  # noqa: F401  (registers the user loader)
 
     limiter.init_app(app)
+
+
+def register_migrations(app: Flask) -> None:
+    """`flask db ...` through Flask-Migrate. It imports alembic, which only migrations need:
+    the web server builds the app with CLI_MIGRATIONS off (gunicorn.conf.py), so its workers
+    never load it."""
+    from flask_migrate import Migrate
+
+    from donations_app.extensions import db
+
+    Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
 
 
 def register_rules(app: Flask) -> None:
@@ -158,6 +171,13 @@ def register_commands(app: Flask) -> None:
     from donations_app.cli import register_cli
 
     register_cli(app)
+
+
+def register_static_files(app: Flask) -> None:
+    """Serve the fingerprinted, compressed build of `make assets` with far-future caching."""
+    from donations_app.static_assets import register_static_files as serve_built_assets
+
+    serve_built_assets(app)
 
 
 def register_outbox_sender(app: Flask) -> None:

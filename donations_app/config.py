@@ -81,6 +81,14 @@ class Config:
         self.OUTBOX_IN_APP_SENDER = _bool("OUTBOX_IN_APP_SENDER", False)
         self.OUTBOX_POLL_SECONDS = _int("OUTBOX_POLL_SECONDS", 5)
         self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
+        # /readyz answers 503 when the oldest unsent message due this long ago is still waiting.
+        self.READY_OUTBOX_MAX_LAG_SECONDS = _int("READY_OUTBOX_MAX_LAG_SECONDS", 300)
+        # `flask db ...` (Flask-Migrate and alembic); gunicorn.conf.py builds the app without.
+        self.CLI_MIGRATIONS = True
+        # Built by `make assets` (fingerprinted, compressed); absent: Flask serves static/ as is.
+        self.STATIC_BUILD_DIR = os.environ.get("STATIC_BUILD_DIR") or str(
+            PROJECT_ROOT / "donations_app" / "static_build"
+        )
 
         self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
         # Host names the app answers to; any other Host header is a 400 (None: any, outside

@@ -19,7 +19,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from donations_app import metrics
-from donations_app.services.health import database_reachable
+from donations_app.services.health import database_reachable, readiness
 from donations_app.services.notify import outbox_backlog
 from donations_app.services.rules import active_ruleset, rulebook
 
@@ -63,6 +63,15 @@ def prometheus_metrics() -> Response:
         abort(404)
     depth, oldest_due = outbox_backlog()
     return Response(metrics.exposition(depth, oldest_due), content_type=metrics.CONTENT_TYPE)
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    """Whether this process should get traffic: 200 when the database answers, a rule set is
+    loaded and the outbox's oldest due message has waited at most READY_OUTBOX_MAX_LAG_SECONDS;
+    otherwise 503, with `failing` naming each check that fails."""
+    report = readiness(current_app.config["READY_OUTBOX_MAX_LAG_SECONDS"])
+    return jsonify(report.as_json()), 200 if report.ready else 503
 
 
 @bp.get("/accessibility")

@@ -115,6 +115,16 @@ def unlock_command(email: str) -> None:
     click.echo(f"{reviewer.email} is unlocked.")
 
 
+@users.command("reset-password")
+@click.argument("email")
+def reset_password_command(email: str) -> None:
+    """Give an account a new one-time password (printed once) and end its sessions."""
+    reviewer = _reviewer(email)
+    password = accounts.reset_password(reviewer)
+    click.echo(f"One-time password for {reviewer.email} (shown once): {password}")
+    click.echo("It must be changed at the next sign-in.")
+
+
 @users.command("list")
 def list_command() -> None:
     """List every account: e-mail, role, state and queues."""

@@ -8,7 +8,6 @@ import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import segno
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
@@ -343,6 +342,8 @@ def change_password() -> Response | tuple[str, int] | str:
 
 def _qr_code_svg(uri: str) -> Markup:
     # Drawn here as SVG markup (no script, no external image), so the strict CSP holds.
+    import segno  # only the two-step set-up page draws a QR code
+
     svg = segno.make(uri, error="m").svg_inline(scale=5, omitsize=False, svgclass="app-qr-code")
     return Markup(svg)  # noqa: S704  # nosec B704  # segno's own markup: only paths, no user text
 

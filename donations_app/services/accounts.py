@@ -16,7 +16,6 @@ from collections.abc import Iterable
 
 import pyotp
 import sqlalchemy as sa
-import zxcvbn  # type: ignore[import-untyped]  # the package ships no type hints
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -116,6 +115,9 @@ def check_password_strength(password: str, personal: Iterable[str] = ()) -> None
         raise AccountError(
             f"The password must be {MAX_PASSWORD_LENGTH} characters or fewer.", "password"
         )
+    # Imported here: its dictionaries are loaded on import, and only password changes need them.
+    import zxcvbn  # type: ignore[import-untyped]  # the package ships no type hints
+
     words = sorted({w for value in personal for w in _personal_words(value)}, key=len, reverse=True)
     checked = password[:STRENGTH_CHECKED_LENGTH]
     result = zxcvbn.zxcvbn(checked, user_inputs=words)

@@ -1,11 +1,20 @@
-"""What the health check reports: whether the database answers, and the active rule set."""
+"""What the health and readiness checks report: the database, the rule set, the outbox's lag."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from donations_app.clock import utcnow
 from donations_app.extensions import db
+from donations_app.guidelines import RuleSetError
+from donations_app.models import OutboxMessage
+from donations_app.services.rules import rulebook
 
 
 def database_reachable() -> bool:
@@ -16,3 +25,78 @@ def database_reachable() -> bool:
         db.session.rollback()
         return False
     return True
+
+
+@dataclass
+class Readiness:
+    """Each check's report, and the names of those that fail."""
+
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failing: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return not self.failing
+
+    def add(self, name: str, ok: bool, **report: Any) -> None:
+        self.checks[name] = {"status": "ok" if ok else "failing", **report}
+        if not ok:
+            self.failing.append(name)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "status": "ready" if self.ready else "unavailable",
+            "failing": self.failing,
+            "checks": self.checks,
+        }
+
+
+def readiness(max_outbox_lag_seconds: float) -> Readiness:
+    """Whether this process can serve: the database answers, a rule set is loaded, and the
+    oldest outbox message that is due has not waited more than `max_outbox_lag_seconds` (the
+    mail sender is running and keeping up)."""
+    report = Readiness()
+    database_ok = database_reachable()
+    report.add("database", database_ok, **({} if database_ok else {"error": "unreachable"}))
+    _check_rules(report)
+    if database_ok:
+        _check_outbox(report, max_outbox_lag_seconds)
+    else:
+        report.checks["outbox"] = {"status": "unknown", "error": "the database does not answer"}
+    return report
+
+
+def _check_rules(report: Readiness) -> None:
+    try:
+        version = rulebook().current().version
+    except RuleSetError as error:
+        report.add("rules", False, error="no rule set is loaded", errors=error.errors)
+        return
+    report.add("rules", True, version=version)
+
+
+def _check_outbox(report: Readiness, max_lag_seconds: float) -> None:
+    now = utcnow()
+    try:
+        oldest_due = db.session.scalar(
+            sa.select(sa.func.min(OutboxMessage.next_attempt_at)).where(
+                OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now
+            )
+        )
+    except SQLAlchemyError:
+        db.session.rollback()
+        report.add("outbox", False, error="the outbox cannot be read")
+        return
+    lag = _seconds_since(oldest_due, now)
+    report.add(
+        "outbox",
+        lag <= max_lag_seconds,
+        lag_seconds=round(lag, 1),
+        max_lag_seconds=max_lag_seconds,
+    )
+
+
+def _seconds_since(moment: dt.datetime | None, now: dt.datetime) -> float:
+    if moment is None:
+        return 0.0
+    return max(0.0, (now - moment).total_seconds())

@@ -52,28 +52,19 @@ class ServerProcess:
     """`gunicorn --preload 'donations_app:create_app()'` on a free port, in its own process
     group, with threaded workers, as the README runs it in production."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, workers: int = 2) -> None:
+    def __init__(
+        self, env: dict[str, str], log_path: Path, workers: int = 2, config_file: bool = False
+    ) -> None:
         self.env = env
         self.log_path = log_path
         self.workers = workers
+        # True: `make run`'s command, every setting from gunicorn.conf.py but the address.
+        self.config_file = config_file
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     def start(self, wait: bool = True) -> ServerProcess:
-        command = [
-            str(GUNICORN),
-            "--workers",
-            str(self.workers),
-            "--threads",
-            "4",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--no-control-socket",
-            "--preload",
-            "--graceful-timeout",
-            "2",
-            "donations_app:create_app()",
-        ]
+        command = self._config_file_command() if self.config_file else self._command()
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             command,
@@ -87,6 +78,27 @@ class ServerProcess:
         if wait:
             self.wait_until_listening()
         return self
+
+    def _command(self) -> list[str]:
+        return [
+            str(GUNICORN),
+            "--workers",
+            str(self.workers),
+            "--threads",
+            "4",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--no-control-socket",
+            "--preload",
+            "--graceful-timeout",
+            "2",
+            "donations_app:create_app()",
+        ]
+
+    def _config_file_command(self) -> list[str]:
+        self.env["WEB_CONCURRENCY"] = str(self.workers)
+        # The app too comes from the config file (its wsgi_app).
+        return [str(GUNICORN), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}"]
 
     def wait_until_listening(self, timeout: float = 30) -> None:
         """Wait until a worker answers /healthz (with any status)."""
@@ -151,12 +163,20 @@ def server_env(database_url: str, tmp_path: Path, **settings: str) -> dict[str, 
 
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[Any]:
-    """start_server(database_url, workers=2, **env) -> a running ServerProcess, stopped after."""
+    """start_server(database_url, workers=2, config_file=False, **env) -> a running
+    ServerProcess, stopped after; with config_file, started as `make run` starts it."""
     servers: list[ServerProcess] = []
 
-    def start(database_url: str, workers: int = 2, wait: bool = True, **settings: str):
+    def start(
+        database_url: str,
+        workers: int = 2,
+        wait: bool = True,
+        config_file: bool = False,
+        **settings: str,
+    ):
         log = tmp_path / f"server-{len(servers)}.log"
-        server = ServerProcess(server_env(database_url, tmp_path, **settings), log, workers)
+        env = server_env(database_url, tmp_path, **settings)
+        server = ServerProcess(env, log, workers, config_file)
         servers.append(server)
         return server.start(wait=wait)
 

@@ -44,6 +44,7 @@ EXPECTED: dict[str, str] = {
     "system.healthz": PUBLIC,
     # Loopback or METRICS_TOKEN only (the test client is 127.0.0.1): tests/test_observability.py
     "system.prometheus_metrics": PUBLIC,
+    "system.readyz": PUBLIC,
     "system.accessibility": PUBLIC,
     "system.privacy": PUBLIC,
     "system.favicon": PUBLIC,

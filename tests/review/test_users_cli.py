@@ -105,3 +105,22 @@ def test_unlock(app, runner, auth, make_reviewer):
     assert "\tlocked\t" in runner.invoke(args=["users", "list"]).output
     assert runner.invoke(args=["users", "unlock", "rita@state.example.gov"]).exit_code == 0
     assert "\tactive\t" in runner.invoke(args=["users", "list"]).output
+
+
+def test_reset_password_prints_a_one_time_password_that_replaces_the_old(app, runner, auth):
+    """What `make run` tells a newcomer who lost the admin login it printed."""
+    created = runner.invoke(args=["users", "create", "kim@state.example.gov", "--name", "Kim"])
+    old = re.search(r"\(shown once\): (\S+)", created.output).group(1)
+    result = runner.invoke(args=["users", "reset-password", "KIM@state.example.gov"])
+    assert result.exit_code == 0, result.output
+    new = re.search(
+        r"One-time password for kim@state.example.gov \(shown once\): (\S+)", result.output
+    )
+    assert new and new.group(1) != old
+    assert auth.sign_in("kim@state.example.gov", old, client=app.test_client()).status_code != 302
+    assert (
+        auth.sign_in("kim@state.example.gov", new.group(1), client=app.test_client()).status_code
+        == 302
+    )
+    assert "password_reset" in audit_actions(app)
+    assert runner.invoke(args=["users", "reset-password", "ghost@x.example.gov"]).exit_code != 0
