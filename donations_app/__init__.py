@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from donations_app.config import (
     PROJECT_ROOT,
     check_production_links,
+    check_production_rate_limits,
     check_production_secret,
     config_for,
     instance_secret_key,
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["ENV_NAME"] == "production":
         check_production_secret(app.config["SECRET_KEY"])
         check_production_links(app.config)
+        check_production_rate_limits(app.config)
 
     register_proxies(app)
     register_extensions(app)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from argon2.profiles import RFC_9106_LOW_MEMORY
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,7 +86,10 @@ class Config:
         self.DRAFT_EMAIL_PER_ADDRESS_LIMIT = os.environ.get(
             "DRAFT_EMAIL_PER_ADDRESS_LIMIT", "5 per hour"
         )
-        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # memory:// counts in each process apart; production must name a shared store.
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+        # Keys of this service in a Redis shared with others (or with parallel test runs).
+        self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
         # Reverse proxies in front of the app; 0 ignores X-Forwarded-* (a client could forge it).
@@ -140,11 +146,13 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: refuses to start without a strong SECRET_KEY."""
+    """Production: refuses to start without a strong SECRET_KEY or a rate-limit store."""
 
     def __init__(self) -> None:
         super().__init__()
         self.ENV_NAME = "production"
+        # No default: every worker and instance must count in the same store (Redis).
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
 
 
 CONFIGS = {
@@ -185,6 +193,26 @@ def check_production_links(config: dict) -> None:
         )
     if not config.get("TRUSTED_HOSTS"):
         config["TRUSTED_HOSTS"] = [parts.hostname]
+
+
+def check_production_rate_limits(config: dict) -> None:
+    """Production names its rate-limit store: in process memory each gunicorn worker and each
+    instance would count apart, so a client would get workers x instances times its limit.
+    `memory://` set explicitly (one single-process instance) is accepted with a warning."""
+    if not config.get("RATELIMIT_ENABLED"):
+        return
+    uri = config.get("RATELIMIT_STORAGE_URI") or ""
+    if not uri:
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI must be set when APP_ENV=production, to a store every worker "
+            "and instance shares, e.g. redis://cache.internal:6379/0 (memory:// counts in each "
+            "process apart: set it explicitly only for a single-process deployment)"
+        )
+    if uri.startswith("memory://"):
+        log.warning(
+            "RATELIMIT_STORAGE_URI=memory://: rate limits are counted in each process apart; "
+            "with several workers or instances a client gets that many times its limits"
+        )
 
 
 def instance_secret_key(instance_path: str) -> str:
