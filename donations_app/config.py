@@ -66,6 +66,9 @@ class Config:
         self.OUTBOX_IN_APP_SENDER = _bool("OUTBOX_IN_APP_SENDER", False)
         self.OUTBOX_POLL_SECONDS = _int("OUTBOX_POLL_SECONDS", 5)
         self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
+        # Long work started from a page (services/jobs.py): production runs `flask jobs work`.
+        self.JOBS_IN_APP_WORKER = _bool("JOBS_IN_APP_WORKER", False)
+        self.JOBS_POLL_SECONDS = float(os.environ.get("JOBS_POLL_SECONDS") or 2)
 
         self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
         # Host names the app answers to; any other Host header is a 400 (None: any, outside
@@ -87,7 +90,9 @@ class Config:
             "DRAFT_EMAIL_PER_ADDRESS_LIMIT", "5 per hour"
         )
         # memory:// counts in each process apart; production must name a shared store.
-        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+        self.RATELIMIT_STORAGE_URI: str | None = (
+            os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+        )
         # Keys of this service in a Redis shared with others (or with parallel test runs).
         self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
@@ -123,6 +128,7 @@ class DevelopmentConfig(Config):
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.OUTBOX_IN_APP_SENDER = _bool("OUTBOX_IN_APP_SENDER", True)
+        self.JOBS_IN_APP_WORKER = _bool("JOBS_IN_APP_WORKER", True)
         self.CREATE_ADMIN_ON_EMPTY_DB = True
         self.RULES_WATCH = _bool("RULES_WATCH", True)
 

@@ -4,6 +4,7 @@ from donations_app.clock import utcnow, utctoday
 from donations_app.models.audit import AuditEvent, OutboxMessage
 from donations_app.models.base import Base
 from donations_app.models.evaluation import Evaluation, Finding
+from donations_app.models.jobs import Job
 from donations_app.models.offers import Draft, IdempotencyKey, Item, Offer, ReferenceNumber
 from donations_app.models.review import (
     ItemDecision,
@@ -24,6 +25,7 @@ __all__ = [
     "IdempotencyKey",
     "Item",
     "ItemDecision",
+    "Job",
     "Note",
     "Offer",
     "OutboxMessage",
