@@ -6,16 +6,20 @@ Only who started the job and leads see it; anyone else gets 404.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import abort, jsonify, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from donations_app.models import Job
 from donations_app.review import bp
 from donations_app.review.access import reviewer_required
 from donations_app.services.impact import STATUS_CHOICES
 from donations_app.services.jobs import job_for
 from donations_app.services.transaction import NotFound
+
+if TYPE_CHECKING:
+    from donations_app.models import Job
 
 
 def _job_or_404(job_id: int) -> Job:
