@@ -56,6 +56,8 @@ def test_a_lead_previews_a_staged_version_and_activates_it(app, client, runner, 
     assert client.get(f"{job_url}/status").get_json()["status"] == "done"
     page = client.get(job_url)
     assert "1 of 1 offers would change: 1 in outcome, 1 in queue." in page.text
+    assert "1 of 1 items would change." in page.text
+    assert re.search(r"HELMET-QUANTITY</code></th><td>1</td><td>1</td>", page.text)
     assert reference in page.text and "HELMET-QUANTITY" in page.text
     assert "job-progress.js" not in page.text
     assert {"job_queued", "job_done"} <= set(audit_actions(app))
