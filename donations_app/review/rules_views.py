@@ -17,6 +17,7 @@ from donations_app.forms import ConfirmForm
 from donations_app.review import bp
 from donations_app.review.access import admin_required, lead_required
 from donations_app.services import jobs, rulesets
+from donations_app.services.recheck import OPEN_STATUSES
 from donations_app.services.rules import activate_version, active_ruleset, rulebook, ruleset_for
 from donations_app.services.transaction import NotFound, ServiceError
 
@@ -142,6 +143,18 @@ def rules_impact() -> Response | tuple[str, int]:
     )
 
 
+@bp.post("/rules/recheck")
+@lead_required
+def rules_recheck() -> Response:
+    """A lead re-checks the open offers under the active rule set: a job."""
+    if not ConfirmForm().validate():
+        abort(400)
+    job = jobs.enqueue(
+        "recheck", {"statuses": list(OPEN_STATUSES)}, current_user._get_current_object()
+    )
+    return redirect(url_for("review.job", job_id=job.id))
+
+
 @bp.post("/rules/impact/<version>/activate")
 @lead_required
 def rules_impact_activate(version: str) -> Response:
@@ -155,7 +168,7 @@ def rules_impact_activate(version: str) -> Response:
         flash(str(error), "error")
         return redirect(url_for("review.rules_impact"))
     flash(
-        f"Rule set {version} is now active. Run a re-check to flag the open offers it changes.",
+        f"Rule set {version} is now active. Re-check the open offers to flag those it changes.",
         "success",
     )
     return redirect(url_for("review.rules_impact"))

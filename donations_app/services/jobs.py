@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from donations_app.extensions import db
-from donations_app.models import Job, Reviewer, utcnow
+from donations_app.models import Job, Offer, Reviewer, utcnow
 from donations_app.services.audit import record_event
 from donations_app.services.transaction import NotFound, ServiceError, transactional
 
@@ -65,7 +65,25 @@ def _impact_preview(params: dict[str, Any], progress: Progress) -> dict[str, Any
     }
 
 
-HANDLERS: dict[str, Handler] = {"impact_preview": _impact_preview}
+def _recheck(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Re-check the open offers under the active rule set (services/recheck.py); the references
+    of the offers whose result changed."""
+    from donations_app.services.recheck import recheck
+    from donations_app.services.rules import active_ruleset
+
+    statuses = tuple(params["statuses"])
+    total = db.session.scalar(sa.select(sa.func.count(Offer.id)).where(Offer.status.in_(statuses)))
+    progress(0, total)
+    summary = recheck(statuses, progress=lambda read: progress(read, total))
+    progress(summary.checked, summary.checked)
+    return {
+        "version": active_ruleset().version,
+        "checked": summary.checked,
+        "changed": summary.changed,
+    }
+
+
+HANDLERS: dict[str, Handler] = {"impact_preview": _impact_preview, "recheck": _recheck}
 
 
 @transactional

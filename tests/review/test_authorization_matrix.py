@@ -100,6 +100,7 @@ EXPECTED: dict[str, str] = {
     "review.admin_rules": ADMIN,
     "review.rules_impact": LEAD,
     "review.rules_impact_activate": LEAD,
+    "review.rules_recheck": LEAD,
     "review.admin_rules_activate": ADMIN,
     # a job's page: who started it (here the reviewer) and leads; any other reviewer gets 404
     # (tests/jobs/test_jobs.py)
