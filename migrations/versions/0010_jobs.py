@@ -1,4 +1,4 @@
-"""Jobs: long work started from a page (an impact preview) and run by a worker.
+"""Jobs: long work started from a page (an impact preview, a re-check) and run by a worker.
 
 Revision ID: 0010_jobs
 Revises: 0006_catalog_answers
