@@ -27,7 +27,12 @@ from flask import Flask
 from donations_app.extensions import db
 from donations_app.models import Job, Offer, Reviewer, utcnow
 from donations_app.services.audit import record_event
-from donations_app.services.transaction import NotFound, ServiceError, transactional
+from donations_app.services.transaction import (
+    NotFound,
+    ServiceError,
+    transaction,
+    transactional,
+)
 
 log = logging.getLogger(__name__)
 
@@ -159,20 +164,23 @@ def _progress_writer(job_id: int) -> Progress:
     return write
 
 
-def _finish(job_id: int, action: str, **values: Any) -> None:
+def _finish(job_id: int, attempt: int, action: str, **values: Any) -> None:
+    """Record how this attempt ended, unless another worker took the job over meanwhile (this
+    one overran its lease without reporting progress)."""
     db.session.rollback()
-    job = db.session.get(Job, job_id, populate_existing=True)
-    if job is None:
-        return
-    for name, value in values.items():
-        setattr(job, name, value)
-    if action:
-        record_event(
-            action,
-            actor_type="system",
-            data={"job": job.id, "kind": job.kind, "started_by": job.started_by_id},
-        )
-    db.session.commit()
+    with transaction():
+        job = db.session.get(Job, job_id, populate_existing=True, with_for_update=True)
+        if job is None or job.attempts != attempt:
+            log.warning("job %s was taken over by another worker; this attempt is dropped", job_id)
+            return
+        for name, value in values.items():
+            setattr(job, name, value)
+        if action:
+            record_event(
+                action,
+                actor_type="system",
+                data={"job": job.id, "kind": job.kind, "started_by": job.started_by_id},
+            )
 
 
 def run_job(job: Job) -> bool:
@@ -187,13 +195,22 @@ def run_job(job: Job) -> bool:
         log.exception("job %s (%s) failed, attempt %s", job_id, kind, attempts)
         message = str(error) if isinstance(error, ServiceError) else type(error).__name__
         if attempts >= JOB_MAX_ATTEMPTS:
-            _finish(job_id, "job_failed", status="failed", error=message, finished_at=utcnow())
+            _finish(
+                job_id, attempts, "job_failed", status="failed", error=message, finished_at=utcnow()
+            )
         else:
             _finish(
-                job_id, "", status="queued", error=message, next_attempt_at=utcnow() + RETRY_PAUSE
+                job_id,
+                attempts,
+                "",
+                status="queued",
+                error=message,
+                next_attempt_at=utcnow() + RETRY_PAUSE,
             )
         return False
-    _finish(job_id, "job_done", status="done", result=result, error=None, finished_at=utcnow())
+    _finish(
+        job_id, attempts, "job_done", status="done", result=result, error=None, finished_at=utcnow()
+    )
     return True
 
 

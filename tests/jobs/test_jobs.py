@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 import time
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -123,6 +124,20 @@ def test_a_job_left_by_a_dead_worker_runs_again_after_its_lease(
         later(monkeypatch, jobs.JOB_LEASE.total_seconds() / 60 + 1)
         assert jobs.run_due_jobs() == (1, 0)
     assert job(app, job_id).attempts == 2 and counted == {3: 1}
+
+
+def test_a_worker_that_overran_its_lease_does_not_overwrite_the_next_attempt(
+    app, make_reviewer, counted, monkeypatch
+):
+    job_id = start(app, make_reviewer(), n=4)
+    with app.app_context():
+        first = jobs._claim_next()
+        slow = SimpleNamespace(id=first.id, kind=first.kind, params=first.params, attempts=1)
+        later(monkeypatch, jobs.JOB_LEASE.total_seconds() / 60 + 1)
+        assert jobs.run_due_jobs() == (1, 0)  # the second attempt, by another worker
+        jobs.run_job(slow)  # the first worker ends at last: its outcome is dropped
+    assert job(app, job_id).attempts == 2 and counted == {4: 2}
+    assert audit_actions(app).count("job_done") == 1
 
 
 def test_two_workers_at_once_run_each_job_once(app, make_reviewer, counted):
