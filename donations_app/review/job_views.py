@@ -14,7 +14,6 @@ from werkzeug.wrappers import Response
 
 from donations_app.review import bp
 from donations_app.review.access import reviewer_required
-from donations_app.services.impact import STATUS_CHOICES
 from donations_app.services.jobs import job_for
 from donations_app.services.transaction import NotFound
 
@@ -32,12 +31,11 @@ def _job_or_404(job_id: int) -> Job:
 @bp.get("/jobs/<int:job_id>")
 @reviewer_required
 def job(job_id: int) -> str:
-    """Progress, then the result (an impact preview) or the error of a job."""
+    """Progress, then the result (an impact preview, a re-check) or the error of a job."""
     found = _job_or_404(job_id)
     return render_template(
         "review/job.html",
         job=found,
-        statuses=STATUS_CHOICES,
         status_url=url_for("review.job_status", job_id=found.id),
     )
 

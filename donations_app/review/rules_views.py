@@ -119,12 +119,14 @@ def rules_impact() -> Response | tuple[str, int]:
     form.version.choices = [SelectChoice(v.version, v.version) for v in staged]
     if request.method == "GET" and request.args.get("version") in {v.version for v in staged}:
         form.version.data = request.args["version"]
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         version = form.version.data or ""
         try:
             ruleset_for(version)
         except rulesets.RuleSetRefused as error:
             flash(f"Version {version} does not load: {'; '.join(error.errors)}", "error")
+            status = 409
         else:
             job = jobs.enqueue(
                 "impact_preview",
@@ -139,7 +141,7 @@ def rules_impact() -> Response | tuple[str, int]:
             form=form,
             active=active_ruleset().version,
         ),
-        400 if form.errors else 200,
+        status,
     )
 
 
