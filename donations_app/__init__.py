@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from donations_app.config import (
     PROJECT_ROOT,
     check_production_links,
+    check_production_rate_limits,
     check_production_secret,
     check_upload_limits,
     config_for,
@@ -48,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["ENV_NAME"] == "production":
         check_production_secret(app.config["SECRET_KEY"])
         check_production_links(app.config)
+        check_production_rate_limits(app.config)
 
     register_proxies(app)
     register_observability(app)
@@ -181,23 +183,37 @@ def register_static_files(app: Flask) -> None:
 
 
 def register_outbox_sender(app: Flask) -> None:
-    """With OUTBOX_IN_APP_SENDER (`make run`), send the outbox from a thread of the server.
+    """With OUTBOX_IN_APP_SENDER (`make run`), send the outbox from a thread of the server, and
+    with JOBS_IN_APP_WORKER run the jobs started from pages in another.
 
-    The thread starts with the first request, so CLI commands such as `flask db upgrade`
-    never start it; production runs `flask outbox send --loop` as a worker instead.
+    The threads start with the first request, so CLI commands such as `flask db upgrade`
+    never start them; production runs `flask outbox send --loop` and `flask jobs work --loop`
+    as workers instead.
     """
-    if not app.config.get("OUTBOX_IN_APP_SENDER") or app.config.get("TESTING"):
+    if app.config.get("TESTING"):
         return
     import threading
 
+    from donations_app.services.jobs import start_in_app_worker
     from donations_app.services.notify import start_in_app_sender
 
+    wanted = {
+        name: start
+        for name, setting, start in (
+            ("outbox_sender", "OUTBOX_IN_APP_SENDER", start_in_app_sender),
+            ("job_worker", "JOBS_IN_APP_WORKER", start_in_app_worker),
+        )
+        if app.config.get(setting)
+    }
+    if not wanted:
+        return
     lock = threading.Lock()
 
     @app.before_request
-    def _start_outbox_sender() -> None:
-        if "outbox_sender" in app.extensions:
+    def _start_background_threads() -> None:
+        if all(name in app.extensions for name in wanted):
             return
         with lock:
-            if "outbox_sender" not in app.extensions:
-                start_in_app_sender(app)
+            for name, start in wanted.items():
+                if name not in app.extensions:
+                    start(app)

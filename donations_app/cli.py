@@ -1,4 +1,4 @@
-"""Flask CLI commands: rules, users, outbox, drafts, data and the first-run bootstrap."""
+"""Flask CLI commands: rules, users, outbox, jobs, drafts, data and the first-run bootstrap."""
 
 from __future__ import annotations
 
@@ -66,6 +66,40 @@ def outbox_send(loop: bool, interval: float | None, limit: int) -> None:
         click.echo("stopped")
 
 
+jobs = AppGroup("jobs", help="Run the long work started from reviewer pages.")
+
+
+@jobs.command("work")
+@click.option("--loop", is_flag=True, help="Keep working until interrupted (a worker process).")
+@click.option(
+    "--interval",
+    type=float,
+    default=None,
+    help="Seconds between looks for work with --loop (default: JOBS_POLL_SECONDS).",
+)
+def jobs_work(loop: bool, interval: float | None) -> None:
+    """Run due jobs; several workers may run at once, each job runs once at a time."""
+    import threading
+
+    from donations_app.services.jobs import run_due_jobs, run_worker
+
+    if not loop:
+        done, failed = run_due_jobs()
+        click.echo(f"finished {done}, failed {failed}")
+        return
+    if interval is None:
+        interval = float(current_app.config["JOBS_POLL_SECONDS"])
+    click.echo(f"running jobs, looking every {interval:g} s; stop with Ctrl+C")
+    try:
+        run_worker(
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            interval=interval,
+            stop=threading.Event(),
+        )
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
 drafts = AppGroup("drafts", help="Saved, unsubmitted offer forms.")
 
 
@@ -90,5 +124,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(users)
     app.cli.add_command(outbox)
+    app.cli.add_command(jobs)
     app.cli.add_command(drafts)
     app.cli.add_command(data)

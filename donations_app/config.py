@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from argon2.profiles import RFC_9106_LOW_MEMORY
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,6 +92,9 @@ class Config:
         self.STATIC_BUILD_DIR = os.environ.get("STATIC_BUILD_DIR") or str(
             PROJECT_ROOT / "donations_app" / "static_build"
         )
+        # Long work started from a page (services/jobs.py): production runs `flask jobs work`.
+        self.JOBS_IN_APP_WORKER = _bool("JOBS_IN_APP_WORKER", False)
+        self.JOBS_POLL_SECONDS = float(os.environ.get("JOBS_POLL_SECONDS") or 2)
 
         self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
         # Host names the app answers to; any other Host header is a 400 (None: any, outside
@@ -118,7 +124,12 @@ class Config:
         # /metrics answers a request with `Authorization: Bearer <METRICS_TOKEN>`; without a
         # token set, only requests from this machine (a scraper beside the app).
         self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
-        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # memory:// counts in each process apart; production must name a shared store.
+        self.RATELIMIT_STORAGE_URI: str | None = (
+            os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+        )
+        # Keys of this service in a Redis shared with others (or with parallel test runs).
+        self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
         # Reverse proxies in front of the app; 0 ignores X-Forwarded-* (a client could forge it).
@@ -152,6 +163,7 @@ class DevelopmentConfig(Config):
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.OUTBOX_IN_APP_SENDER = _bool("OUTBOX_IN_APP_SENDER", True)
+        self.JOBS_IN_APP_WORKER = _bool("JOBS_IN_APP_WORKER", True)
         self.CREATE_ADMIN_ON_EMPTY_DB = True
         self.RULES_WATCH = _bool("RULES_WATCH", True)
 
@@ -176,11 +188,13 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: refuses to start without a strong SECRET_KEY."""
+    """Production: refuses to start without a strong SECRET_KEY or a rate-limit store."""
 
     def __init__(self) -> None:
         super().__init__()
         self.ENV_NAME = "production"
+        # No default: every worker and instance must count in the same store (Redis).
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
 
 
 CONFIGS = {
@@ -235,6 +249,26 @@ def check_upload_limits(config: dict) -> None:
         raise RuntimeError(
             f"MAX_CONTENT_LENGTH ({config['MAX_CONTENT_LENGTH']}) must be at least "
             f"ATTACHMENT_MAX_BYTES + {UPLOAD_FORM_OVERHEAD} ({largest})"
+        )
+
+
+def check_production_rate_limits(config: dict) -> None:
+    """Production names its rate-limit store: in process memory each gunicorn worker and each
+    instance would count apart, so a client would get workers x instances times its limit.
+    `memory://` set explicitly (one single-process instance) is accepted with a warning."""
+    if not config.get("RATELIMIT_ENABLED"):
+        return
+    uri = config.get("RATELIMIT_STORAGE_URI") or ""
+    if not uri:
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI must be set when APP_ENV=production, to a store every worker "
+            "and instance shares, e.g. redis://cache.internal:6379/0 (memory:// counts in each "
+            "process apart: set it explicitly only for a single-process deployment)"
+        )
+    if uri.startswith("memory://"):
+        log.warning(
+            "RATELIMIT_STORAGE_URI=memory://: rate limits are counted in each process apart; "
+            "with several workers or instances a client gets that many times its limits"
         )
 
 

@@ -47,6 +47,7 @@ def test_production_accepts_strong_secret_key(monkeypatch, tmp_path):
         {
             "APP_ENV": "production",
             "PUBLIC_BASE_URL": "https://donations.example.gov",
+            "RATELIMIT_STORAGE_URI": "memory://",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}",
             "INSTANCE_PATH": str(tmp_path),
         }

@@ -205,3 +205,28 @@ def test_limits_hold_in_each_storage(app_config: dict, request, storage: str) ->
         import redis
 
         assert list(redis.Redis.from_url(REDIS_URL).scan_iter(f"{prefix}*"))
+
+
+def production_settings(tmp_path, **settings: object) -> dict:
+    return {
+        "APP_ENV": "production",
+        "PUBLIC_BASE_URL": "https://donations.example.gov",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+        "INSTANCE_PATH": str(tmp_path),
+        **settings,
+    }
+
+
+def test_production_refuses_to_start_without_a_shared_rate_limit_store(
+    monkeypatch, tmp_path, caplog
+) -> None:
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI must be set"):
+        create_app(production_settings(tmp_path))
+    app = create_app(production_settings(tmp_path, RATELIMIT_STORAGE_URI=REDIS_URL))
+    assert app.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
+    assert "counted in each process apart" not in caplog.text
+    create_app(production_settings(tmp_path, RATELIMIT_STORAGE_URI="memory://"))
+    assert "counted in each process apart" in caplog.text
+    create_app(production_settings(tmp_path, RATELIMIT_ENABLED=False))

@@ -5,6 +5,7 @@ from donations_app.models.attachments import Attachment
 from donations_app.models.audit import AuditEvent, OutboxMessage
 from donations_app.models.base import Base
 from donations_app.models.evaluation import Evaluation, Finding
+from donations_app.models.jobs import Job
 from donations_app.models.messages import Message
 from donations_app.models.offers import Draft, IdempotencyKey, Item, Offer, ReferenceNumber
 from donations_app.models.review import (
@@ -27,6 +28,7 @@ __all__ = [
     "IdempotencyKey",
     "Item",
     "ItemDecision",
+    "Job",
     "Message",
     "Note",
     "Offer",

@@ -33,6 +33,7 @@ ROLE_RANK = {role: rank for rank, role in enumerate(ROLES, start=1)}
 ACTOR_TYPES = ("donor", "reviewer", "system", "api")
 EVALUATION_TRIGGERS = ("submission", "info_response", "reevaluation")
 OUTBOX_STATUSES = ("pending", "sent", "dead")
+JOB_STATUSES = ("queued", "running", "done", "failed")
 OFFER_SOURCES = ("web", "api")
 # The conversation on an offer (docs/workflow.md): who wrote a message, and what kind it is.
 MESSAGE_AUTHORS = ("donor", "reviewer")

@@ -9,6 +9,7 @@ from donations_app.review import (  # noqa: E402,F401  # noqa: E402,F401  # noqa
     attachment_views,
     auth_views,
     exports,
+    job_views,
     lists,
     offer_views,
     reports,

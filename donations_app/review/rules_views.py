@@ -1,6 +1,7 @@
 """The rule-set pages: for admins, stored versions and when each was active, a diff between two
 versions, the errors of a broken development edit, and activating a version (roll back/forward);
-for leads, the impact of a staged version on the offers already stored, and its activation."""
+for leads, the impact of a staged version on the offers already stored (a job: review/job_views.py
+shows its progress and result), and its activation."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from wtforms.validators import InputRequired
 from donations_app.forms import ConfirmForm
 from donations_app.review import bp
 from donations_app.review.access import admin_required, lead_required
-from donations_app.services import rulesets
-from donations_app.services.impact import STATUS_CHOICES, preview_page
+from donations_app.services import jobs, rulesets
+from donations_app.services.recheck import OPEN_STATUSES
 from donations_app.services.rules import activate_version, active_ruleset, rulebook, ruleset_for
 from donations_app.services.transaction import NotFound, ServiceError
 
@@ -94,36 +95,66 @@ def admin_rules_activate(version: str) -> Response | str:
     )
 
 
-@bp.get("/rules/impact")
+class ImpactForm(FlaskForm):
+    """A staged version and which stored offers to compare it on."""
+
+    version = SelectField("Staged rule set", validators=[InputRequired("Pick a staged version.")])
+    status = SelectField(
+        "Offers to compare",
+        choices=[
+            SelectChoice("open", "Open offers"),
+            SelectChoice("decided", "Decided offers"),
+            SelectChoice("all", "All offers"),
+        ],
+        default="open",
+    )
+
+
+@bp.route("/rules/impact", methods=["GET", "POST"])
 @lead_required
-def rules_impact() -> tuple[str, int]:
-    """Staged rule sets, and for one of them what it would change for the stored offers."""
+def rules_impact() -> Response | tuple[str, int]:
+    """Staged rule sets; previewing one's impact on the stored offers starts a job."""
     staged = [v for v in rulesets.versions() if not v.periods]
-    version = request.args.get("version", "")
-    status = request.args.get("status", "open")
-    if status not in STATUS_CHOICES:
-        status = "open"
-    preview = None
-    if version:
-        version = _version_or_404(version)
+    form = ImpactForm()
+    form.version.choices = [SelectChoice(v.version, v.version) for v in staged]
+    if request.method == "GET" and request.args.get("version") in {v.version for v in staged}:
+        form.version.data = request.args["version"]
+    status = 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        version = form.version.data or ""
         try:
-            candidate = ruleset_for(version)
+            ruleset_for(version)
         except rulesets.RuleSetRefused as error:
             flash(f"Version {version} does not load: {'; '.join(error.errors)}", "error")
-            return render_template("review/rules_impact.html", staged=staged, preview=None), 409
-        preview = preview_page(candidate, active_ruleset(), status=status)
+            status = 409
+        else:
+            job = jobs.enqueue(
+                "impact_preview",
+                {"version": version, "status": form.status.data},
+                current_user._get_current_object(),
+            )
+            return redirect(url_for("review.job", job_id=job.id))
     return (
         render_template(
             "review/rules_impact.html",
             staged=staged,
-            version=version,
-            status=status,
-            statuses=STATUS_CHOICES,
+            form=form,
             active=active_ruleset().version,
-            preview=preview,
         ),
-        200,
+        status,
     )
+
+
+@bp.post("/rules/recheck")
+@lead_required
+def rules_recheck() -> Response:
+    """A lead re-checks the open offers under the active rule set: a job."""
+    if not ConfirmForm().validate():
+        abort(400)
+    job = jobs.enqueue(
+        "recheck", {"statuses": list(OPEN_STATUSES)}, current_user._get_current_object()
+    )
+    return redirect(url_for("review.job", job_id=job.id))
 
 
 @bp.post("/rules/impact/<version>/activate")
@@ -137,9 +168,9 @@ def rules_impact_activate(version: str) -> Response:
         activate_version(version, rulesets.Actor(reviewer=current_user._get_current_object()))
     except ServiceError as error:
         flash(str(error), "error")
-        return redirect(url_for("review.rules_impact", version=version))
+        return redirect(url_for("review.rules_impact"))
     flash(
-        f"Rule set {version} is now active. Run a re-check to flag the open offers it changes.",
+        f"Rule set {version} is now active. Re-check the open offers to flag those it changes.",
         "success",
     )
     return redirect(url_for("review.rules_impact"))

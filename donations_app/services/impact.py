@@ -268,13 +268,20 @@ class ImpactPreview:
 
 
 def preview_page(
-    candidate: RuleSet, current: RuleSet, *, status: str = "open", limit: int = 100
+    candidate: RuleSet,
+    current: RuleSet,
+    *,
+    status: str = "open",
+    limit: int = 100,
+    progress: Callable[[int], None] | None = None,
 ) -> ImpactPreview:
     """Run the whole comparison, keeping only the first `limit` changed offers."""
     summary = ImpactSummary()
     changes: list[OfferChange] = []
     more = 0
-    for change in preview_impact(candidate, current, status=status, summary=summary):
+    for change in preview_impact(
+        candidate, current, status=status, summary=summary, progress=progress
+    ):
         if len(changes) < limit:
             changes.append(change)
         else:

@@ -4,8 +4,12 @@
 so a mail outage never loses a message nor blocks a submission. `send_due_mail` (run by
 `flask outbox send` or the in-app sender thread) claims due rows one at a time, sends them over
 SMTP, and on failure retries with exponential backoff until OUTBOX_MAX_ATTEMPTS, then marks the
-row "dead". A claim is a conditional UPDATE that pushes `next_attempt_at` past a lease, so two
-senders never send the same row; a sender that dies mid-send leaves the row due again after it.
+row "dead". A claim is one short transaction: on PostgreSQL `SELECT ... FOR UPDATE SKIP LOCKED`
+picks the next due row no other sender is claiming (several senders, on several hosts, never
+wait for each other nor take the same row), and a conditional UPDATE pushes its
+`next_attempt_at` past a lease (SQLite has no row locks: the conditional UPDATE alone decides,
+and a sender that loses the race takes the next row). A sender that dies mid-send leaves the
+row due again after the lease.
 """
 
 from __future__ import annotations
@@ -92,25 +96,36 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(seconds, BACKOFF_MAX_SECONDS))
 
 
-def _claim(message_id: int) -> OutboxMessage | None:
-    """Take a due message for this sender, or None when another sender took it first."""
-    now = utcnow()
-    result = db.session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == "pending",
-            OutboxMessage.next_attempt_at <= now,
+def _claim_next() -> OutboxMessage | None:
+    """Take the next due message for this sender, or None when none is left."""
+    while True:
+        now = utcnow()
+        message_id = db.session.scalar(
+            sa.select(OutboxMessage.id)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)  # rendered by PostgreSQL; SQLite has no FOR UPDATE
         )
-        .values(next_attempt_at=now + CLAIM_LEASE, attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    # An UPDATE answers a CursorResult, which counts rows; Session.execute is typed as Result.
-    claimed = cast(sa.CursorResult, result).rowcount
-    db.session.commit()
-    if claimed != 1:
-        return None
-    return db.session.get(OutboxMessage, message_id, populate_existing=True)
+        if message_id is None:
+            db.session.commit()
+            return None
+        result = db.session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + CLAIM_LEASE, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        # An UPDATE answers a CursorResult, which counts rows; Session.execute is typed as Result.
+        claimed = cast(sa.CursorResult, result).rowcount
+        db.session.commit()
+        if claimed == 1:
+            return db.session.get(OutboxMessage, message_id, populate_existing=True)
+        # Only on SQLite: another sender claimed it between the SELECT and the UPDATE.
 
 
 def _record(message_id: int, **values: Any) -> None:
@@ -163,22 +178,14 @@ def _connection_usable(error: Exception) -> bool:
 
 def send_due_mail(limit: int = 100) -> tuple[int, int]:
     """Send up to `limit` due messages; return (sent, failed)."""
-    now = utcnow()
-    due = db.session.scalars(
-        sa.select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    ).all()
-    db.session.commit()
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
     sent = failed = 0
     smtp: smtplib.SMTP | None = None
     try:
-        for message_id in due:
-            message = _claim(message_id)
+        for _ in range(limit):
+            message = _claim_next()
             if message is None:
-                continue
+                break
             try:
                 smtp = smtp or _connect()
                 smtp.send_message(_email(message))

@@ -12,7 +12,7 @@ page shows what changed and the reviewer decides what to do. Decided offers neve
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -30,6 +30,7 @@ from donations_app.services.transaction import NotFound, ServiceError, transacti
 
 OPEN_STATUSES = tuple(s for s in OFFER_STATUSES if s not in FINAL_STATUSES)
 BATCH_SIZE = 200
+PROGRESS_EVERY = 50
 
 
 @dataclass
@@ -51,8 +52,14 @@ class ItemRecheck:
     removed: tuple[str, ...]
 
 
-def recheck(statuses: tuple[str, ...], *, dry_run: bool = False) -> RecheckSummary:
-    """Re-evaluate the offers in `statuses` (open statuses only) under the active rule set."""
+def recheck(
+    statuses: tuple[str, ...],
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> RecheckSummary:
+    """Re-evaluate the offers in `statuses` (open statuses only) under the active rule set;
+    `progress`, when given, is called with the number of offers read so far, now and then."""
     closed = [status for status in statuses if status not in OPEN_STATUSES]
     if closed or not statuses:
         raise ServiceError(
@@ -61,7 +68,9 @@ def recheck(statuses: tuple[str, ...], *, dry_run: bool = False) -> RecheckSumma
         )
     ruleset = active_ruleset()
     summary = RecheckSummary()
-    for offer_id in _offer_ids(statuses):
+    for read, offer_id in enumerate(_offer_ids(statuses)):
+        if progress is not None and read % PROGRESS_EVERY == 0:
+            progress(read)
         with transaction():
             offer = db.session.scalar(
                 sa.select(Offer)

@@ -116,7 +116,12 @@ EXPECTED: dict[str, str] = {
     "review.admin_rules": ADMIN,
     "review.rules_impact": LEAD,
     "review.rules_impact_activate": LEAD,
+    "review.rules_recheck": LEAD,
     "review.admin_rules_activate": ADMIN,
+    # a job's page: who started it (here the reviewer) and leads; any other reviewer gets 404
+    # (tests/jobs/test_jobs.py)
+    "review.job": REVIEWER,
+    "review.job_status": REVIEWER,
 }
 SKIPPED = {"static"}
 KINDS = ("anonymous", "donor", "reviewer", "lead", "admin")
@@ -177,7 +182,7 @@ def create_offer(queue_slug: str = "legal", status: str = "queued") -> Offer:
 @pytest.fixture
 def world(app: Flask, make_reviewer: Callable[..., Reviewer]) -> dict:
     """Reviewers of each role, an account to administer, an offer, a draft and their links."""
-    from donations_app.services import drafts
+    from donations_app.services import drafts, jobs
     from donations_app.services.offers import status_token
 
     with app.app_context():
@@ -193,6 +198,7 @@ def world(app: Flask, make_reviewer: Callable[..., Reviewer]) -> dict:
         draft = drafts.store_answers({"agency": {"name": "Springfield Police Department"}})
         draft.email = "pat@springfield.example.gov"
         db.session.commit()
+        job = jobs.enqueue("impact_preview", {"version": "x", "status": "open"}, people["reviewer"])
         return {
             "people": people,
             "args": {
@@ -201,6 +207,7 @@ def world(app: Flask, make_reviewer: Callable[..., Reviewer]) -> dict:
                 "reviewer_id": target.id,
                 "recipient": "sbgs",
                 "version": active_ruleset().version,
+                "job_id": job.id,
             },
             "tokens": {
                 "intake.resume_draft": drafts.resume_token(draft),

@@ -115,3 +115,24 @@ def test_impact_of_a_staged_version_against_a_stored_one(app, stored, candidate)
     assert '"offers_changed": 1' in result.output
     unknown = runner.invoke(args=["rules", "impact", "zzzz9999"])
     assert unknown.exit_code == 1 and "No rule set with version zzzz9999" in unknown.output
+
+
+def test_a_lead_rechecks_the_open_offers_from_the_page(app, client, stored, new_rules_app, auth):
+    from donations_app.services.jobs import run_due_jobs
+    from tests.conftest import audit_actions, csrf_token
+
+    auth.as_role("lead")
+    page = client.get("/review/rules/impact")
+    assert "Re-check the open offers" in page.text
+    started = client.post("/review/rules/recheck", data={"csrf_token": csrf_token(page.text)})
+    assert started.status_code == 302
+    assert "Waiting for a worker" in client.get(started.headers["Location"]).text
+    assert evaluations(app, stored["A"]) == ["submission"]
+    with app.app_context():
+        assert run_due_jobs() == (1, 0)
+    result = client.get(started.headers["Location"]).text
+    assert "2 open offers checked under rule set" in result and "1 changed" in result
+    assert stored["A"] in result and stored["B"] not in result
+    assert evaluations(app, stored["A"]) == ["submission", "reevaluation"]
+    assert audit_actions(app).count("rechecked") == 1
+    assert client.post("/review/rules/recheck", data={}).status_code == 400

@@ -21,7 +21,12 @@ FORGED = {"Host": "evil.example.com"}
 @pytest.fixture
 def production_config(app_config, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
-    return {**app_config, "APP_ENV": "production", "SECRET_KEY": STRONG_SECRET}
+    return {
+        **app_config,
+        "APP_ENV": "production",
+        "SECRET_KEY": STRONG_SECRET,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
 
 
 def test_production_refuses_to_start_without_public_base_url(production_config):

@@ -4,8 +4,13 @@ delivered exactly once, with retries and backoff, even with two senders at once.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -164,3 +169,75 @@ def test_in_app_sender_delivers_mail_while_the_server_runs(smtp_server, app_conf
             thread, stop = app.extensions["outbox_sender"]
             stop.set()
             thread.join(timeout=10)
+
+
+def enqueue_many(app, count: int) -> None:
+    with app.test_request_context():
+        for n in range(count):
+            enqueue_mail(
+                "test", f"donor{n}@example.gov", "offer_withdrawn", reason="", status_url="u"
+            )
+        db.session.commit()
+
+
+@pytest.mark.postgres
+def test_a_sender_skips_the_row_another_sender_is_claiming(smtp_server, app_config):
+    """FOR UPDATE SKIP LOCKED: a row locked by another sender's claim is passed over at once
+    (with a plain SELECT the UPDATE would wait for the lock, and fail after lock_timeout)."""
+    app_config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": "-c lock_timeout=3000"}}
+    app = create_app(app_config)
+    enqueue_many(app, 5)
+    with app.app_context():
+        first = db.session.scalar(sa.select(sa.func.min(OutboxMessage.id)))
+        other = db.engine.connect()
+        try:
+            other.execute(
+                sa.select(OutboxMessage.id).where(OutboxMessage.id == first).with_for_update()
+            )
+            assert send_due_mail() == (4, 0)
+        finally:
+            other.close()
+        statuses = {m.id: m.status for m in outbox()}
+        assert statuses.pop(first) == "pending" and set(statuses.values()) == {"sent"}
+        assert send_due_mail() == (1, 0)
+        db.engine.dispose()
+    assert len(smtp_server.wait_for(5)) == 5
+
+
+@pytest.mark.postgres
+def test_two_sender_processes_send_each_message_exactly_once(smtp_server, app, app_config):
+    """Two `flask outbox send` processes, as two worker hosts would run them, at the same time."""
+    enqueue_many(app, 150)
+    env = {
+        **{k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "PYTHONPATH"}},
+        # The testing config pins SMTP_PORT to 0; development reads it from the environment.
+        "APP_ENV": "development",
+        "RULES_WATCH": "false",
+        "SECRET_KEY": "x" * 48,
+        "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
+        "INSTANCE_PATH": app_config["INSTANCE_PATH"],
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(app_config["SMTP_PORT"]),
+    }
+    flask = [str(Path(sys.executable).parent / "flask"), "--app", "donations_app"]
+    senders = [
+        subprocess.Popen(
+            [*flask, "outbox", "send", "--limit", "1000"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [sender.communicate(timeout=120)[0] for sender in senders]
+    assert all(sender.returncode == 0 for sender in senders), outputs
+    found = [re.search(r"sent (\d+), failed 0", out) for out in outputs]
+    assert all(found), outputs
+    counts = [int(match.group(1)) for match in found if match]
+    assert sum(counts) == 150
+    recipients = [str(m["To"]) for m in smtp_server.wait_for(150)]
+    assert sorted(recipients) == sorted(f"donor{n}@example.gov" for n in range(150))
+    with app.app_context():
+        assert {m.status for m in outbox()} == {"sent"}
+        assert {m.attempts for m in outbox()} == {1}
