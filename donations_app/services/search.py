@@ -46,6 +46,8 @@ MAX_PAGE = 1_000_000
 # `day + 1 day` far from date.max.
 # A whole reference number as people type it: UA-2026-000123, ua-2026-000123 or 2026-000123.
 REFERENCE_TEXT = re.compile(r"(UA-)?\d{4}-\d{6}")
+# Trigram indexes (pg_trgm, FTS5) find texts of at least three characters.
+MIN_INDEXED_TEXT = 3
 EARLIEST_DAY = dt.date(2000, 1, 1)
 LATEST_DAY = dt.date(2100, 12, 31)
 
@@ -368,17 +370,48 @@ def _fired(rule: str) -> Any:
 
 def _text_match(text: str) -> Any:
     """Offers whose reference, agency name or contact e-mail contains the text, or an item of
-    which has it in its description or serial numbers: what people quote, in one box."""
-    # One pass over the item lines (not one probe per offer): LIKE '%...%' cannot use an index.
-    in_items = sa.or_(
-        _contains(Item.description, text), _contains(sa.cast(Item.serial_numbers, sa.Text), text)
+    which has it in its description or serial numbers: what people quote, in one box.
+
+    Each table is searched on its own and the two id lists are joined with UNION: an OR across
+    offers and items (`... OR id IN (items ...)`) leaves no index usable. On PostgreSQL the
+    `lower(column) LIKE` conditions use the trigram indexes of migration 0009; on SQLite the
+    FTS5 trigram tables, for texts of three characters or more (a trigram index cannot find a
+    shorter text: those are matched by scanning, as before)."""
+    if db.session.get_bind().dialect.name == "sqlite" and len(text) >= MIN_INDEXED_TEXT:
+        return Offer.id.in_(_fts_matches(text))
+    in_offers = sa.select(Offer.id).where(
+        sa.or_(
+            _contains(Offer.reference, text),
+            _contains(Offer.agency_name, text),
+            _contains(Offer.contact_email, text),
+        )
     )
-    return sa.or_(
-        _contains(Offer.reference, text),
-        _contains(Offer.agency_name, text),
-        _contains(Offer.contact_email, text),
-        Offer.id.in_(sa.select(Item.offer_id).where(in_items)),
+    in_items = sa.select(Item.offer_id).where(
+        sa.or_(
+            _contains(Item.description, text),
+            _contains(sa.cast(Item.serial_numbers, sa.Text), text),
+        )
     )
+    return Offer.id.in_(sa.union(in_offers, in_items))
+
+
+def _fts_matches(text: str) -> sa.CompoundSelect:
+    """The ids of offers whose FTS5 rows (SQLite, migration 0009) contain the text: a quoted
+    FTS5 phrase of trigrams is a case-insensitive substring match, the user's characters
+    taken literally."""
+    phrase = '"' + text.replace('"', '""') + '"'
+    in_offers = (
+        sa.select(sa.column("rowid"))
+        .select_from(sa.table("search_offers"))
+        .where(sa.text("search_offers MATCH :phrase").bindparams(phrase=phrase))
+    )
+    item_rows = (
+        sa.select(sa.column("rowid"))
+        .select_from(sa.table("search_items"))
+        .where(sa.text("search_items MATCH :phrase").bindparams(phrase=phrase))
+    )
+    in_items = sa.select(Item.offer_id).where(Item.id.in_(item_rows))
+    return sa.union(in_offers, in_items)
 
 
 def reference_quoted(text: str | None) -> str | None:
