@@ -410,23 +410,19 @@ def _text_match(text: str) -> Any:
     return Offer.id.in_(sa.union(in_offers, in_items))
 
 
+def _fts_rowids(table: str, phrase: str) -> sa.Select[Any]:
+    """The rowids of an FTS5 table's rows that match the phrase."""
+    match = sa.text(f"{table} MATCH :phrase").bindparams(phrase=phrase)
+    return sa.select(sa.column("rowid")).select_from(sa.table(table)).where(match)
+
+
 def _fts_matches(text: str) -> sa.CompoundSelect:
     """The ids of offers whose FTS5 rows (SQLite, migration 0009) contain the text: a quoted
     FTS5 phrase of trigrams is a case-insensitive substring match, the user's characters
     taken literally."""
     phrase = '"' + text.replace('"', '""') + '"'
-    in_offers = (
-        sa.select(sa.column("rowid"))
-        .select_from(sa.table("search_offers"))
-        .where(sa.text("search_offers MATCH :phrase").bindparams(phrase=phrase))
-    )
-    item_rows = (
-        sa.select(sa.column("rowid"))
-        .select_from(sa.table("search_items"))
-        .where(sa.text("search_items MATCH :phrase").bindparams(phrase=phrase))
-    )
-    in_items = sa.select(Item.offer_id).where(Item.id.in_(item_rows))
-    return sa.union(in_offers, in_items)
+    in_items = sa.select(Item.offer_id).where(Item.id.in_(_fts_rowids("search_items", phrase)))
+    return sa.union(_fts_rowids("search_offers", phrase), in_items)
 
 
 def reference_quoted(text: str | None) -> str | None:
