@@ -6,7 +6,7 @@ Usage:
 
 The PostgreSQL URL comes from --pg or TEST_DATABASE_URL; a fresh database named after it with a
 "_bench" suffix is created (dropped first if present). Each database is migrated with Alembic to
-revision 0006, filled (bulk core inserts in batches; on PostgreSQL above 200,000 offers one
+revision 0006, filled (SQLite: bulk core inserts in batches; PostgreSQL: one
 INSERT ... SELECT over generate_series per table), migrated to the head (so later revisions build
 their indexes over the filled tables, as an upgrade in production does) and ANALYZEd. Then the app
 is served by Werkzeug's server on 127.0.0.1:P in a thread of this process, a reviewer signs in
@@ -192,7 +192,8 @@ PASSWORD = "bench-reviewer-password-1"
 
 
 def _sql_array(values: list[str]) -> str:
-    return "ARRAY[" + ", ".join(f"'{value}'" for value in values) + "]"
+    quoted = (value.replace("'", "''") for value in values)
+    return "ARRAY[" + ", ".join(f"'{value}'" for value in quoted) + "]"
 
 
 def _pick(values: list[str], draw: str) -> str:
@@ -225,9 +226,9 @@ def generate_in_postgresql(offers: int) -> None:
             CASE WHEN t.status IN ('approved', 'declined')
                  THEN t.at + (1 + floor(r.d * 40)) * interval '1 day' END, 1
         FROM generate_series(1, :offers) g,
-            LATERAL (SELECT random() s, random() o, random() q, random() t, random() k,
-                random() st, random() c, random() rc, random() v, random() d, random() a,
-                g AS seq) r,
+            LATERAL (SELECT random() AS s, random() AS o, random() AS q, random() AS t,
+                random() AS k, random() AS st, random() AS c, random() AS rc, random() AS v,
+                random() AS d, random() AS a, g AS seq) r,
             LATERAL (SELECT {statuses} AS status,
                 timestamptz '{START.isoformat()}' + r.a * {span} * interval '1 second' AS at) t
     """
@@ -356,7 +357,7 @@ def fill(offers: int) -> float:
     flask_migrate.upgrade(revision=FILL_REVISION)
     queue_ids = list(db.session.scalars(sa.select(Queue.id)))
     started = time.perf_counter()
-    if db.engine.dialect.name == "postgresql" and offers > 200_000:
+    if db.engine.dialect.name == "postgresql":
         generate_in_postgresql(offers)
     else:
         generate(offers, queue_ids)
