@@ -558,21 +558,32 @@ def _after(filters: OfferFilters, row: sa.Row) -> Any:
         return sa.and_(column.is_(None), later_id)
     later = column > value if ascending else column < value
     after = sa.or_(later, sa.and_(column == value, later_id))
-    return sa.or_(after, column.is_(None)) if filters.sort == "value" else after
+    if filters.sort == "value":
+        return sa.or_(after, column.is_(None))
+    # The same bound again as a plain range, which an index on the column can start from (the
+    # OR above cannot): without it each batch reads the list again from its first row.
+    return sa.and_(column >= value if ascending else column <= value, after)
 
 
 def iter_offers(filters: OfferFilters, batch_size: int = 1000) -> Iterator[sa.Row]:
-    """Every matching offer in list order, for the CSV export: batches of `batch_size` rows,
-    each an ordinary query that starts after the last row of the one before (keyset), so no
-    server-side cursor is held open and no batch skips rows with OFFSET."""
-    after: Any = None
+    """Every matching offer in list order, for the CSV export: batches of `batch_size` ids, each
+    read by an ordinary query that starts after the last row of the one before (keyset), then
+    those offers' rows by primary key; no server-side cursor is held open and no batch skips
+    rows with OFFSET."""
+    conditions = filter_conditions(filters)
+    order = _order_by(filters)
+    by_id = list_statement(OfferFilters(sort=filters.sort, direction=filters.direction))
+    after: list[Any] = []
     while True:
-        statement = list_statement(filters, batch_size, after=after)
-        rows = list(db.session.execute(statement))
-        yield from rows
-        if len(rows) < batch_size:
+        batch = sa.select(Offer.id).where(*conditions, *after).order_by(*order)
+        ids = list(db.session.scalars(batch.limit(batch_size)))
+        if not ids:
             return
-        after = _after(filters, rows[-1])
+        rows = list(db.session.execute(by_id.where(Offer.id.in_(ids))))
+        yield from rows
+        if len(ids) < batch_size:
+            return
+        after = [_after(filters, rows[-1])]
 
 
 def format_value(value: Decimal | None) -> str:

@@ -199,8 +199,9 @@ def test_the_export_reads_in_batches_without_a_server_side_cursor(app, monkeypat
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", seen)
     assert len(rows) == 7
-    assert len(statements) == 3  # 3 + 3 + 1 rows
-    assert all("LIMIT" in statement for statement in statements)
+    # Per batch (3 + 3 + 1 rows): the next ids (LIMIT, after the last row), then their rows.
+    assert len(statements) == 6
+    assert ["LIMIT" in statement for statement in statements] == [True, False] * 3
 
 
 def test_item_rows_of_an_offer_found_by_two_fields_count_once(stocked):
