@@ -445,18 +445,13 @@ def _order_by(filters: OfferFilters) -> list[Any]:
     return [key, tie_break]
 
 
-def list_statement(
-    filters: OfferFilters, limit: int | None = None, offset: int = 0, after: Any = None
-) -> sa.Select:
+def list_statement(filters: OfferFilters, limit: int | None = None, offset: int = 0) -> sa.Select:
     """SELECT the list's columns for the filters, sorted: one query, no N+1.
 
     With a limit, the page's offer ids are found first and only those rows are joined and
     given an item count, so a deep page does not count the items of every skipped offer.
-    `after` is an extra condition (the keyset of the CSV export's batches).
     """
     conditions = filter_conditions(filters)
-    if after is not None:
-        conditions.append(after)
     order = _order_by(filters)
     items_count = (
         sa.select(sa.func.count(Item.id))
