@@ -1,40 +1,49 @@
-"""Benchmark: the reviewers' offer list at 100k offers / 300k items on SQLite and PostgreSQL.
+"""Benchmark: every filter of the reviewers' offer list over HTTP, on SQLite and PostgreSQL.
 
 Usage:
     .venv/bin/python bench/bench_review_list.py [--offers N] [--runs R] [--sqlite PATH]
-        [--pg postgresql://user@host:5432/name] [--skip-sqlite] [--skip-pg]
+        [--pg postgresql://user@host:5432/name] [--skip-sqlite] [--skip-pg] [--port P]
 
 The PostgreSQL URL comes from --pg or TEST_DATABASE_URL; a fresh database named after it with a
-"_bench" suffix is created (dropped first if present). Both databases are migrated with Alembic
-(so the real indexes are there), filled with bulk core inserts in batches, ANALYZEd, and then each
-typical list request is timed through the real service functions (count + one page), median of R
-runs after one warm-up.
+"_bench" suffix is created (dropped first if present). Each database is migrated with Alembic to
+revision 0006, filled (SQLite: bulk core inserts in batches; PostgreSQL: one
+INSERT ... SELECT over generate_series per table), migrated to the head (so later revisions build
+their indexes over the filled tables, as an upgrade in production does) and ANALYZEd. Then the app
+is served by Werkzeug's server on 127.0.0.1:P in a thread of this process, a reviewer signs in
+through the sign-in form, and each list request (the page, or the CSV export) is timed with
+urllib over HTTP: one warm-up, then R runs; p50 and p95 in milliseconds.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import platform
 import random
-import statistics
+import re
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
+import urllib.request
 from decimal import Decimal
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from donations_app import create_app
 from donations_app.extensions import db
-from donations_app.models import Evaluation, Finding, Item, Offer, Queue
-from donations_app.services import search
+from donations_app.models import Evaluation, Finding, Item, Offer, Queue, Reviewer
+from donations_app.services import accounts
 
 CATEGORIES = [
     "body_armor", "helmet", "riot_gear", "restraints", "radio", "computer", "phone", "camera",
@@ -177,40 +186,156 @@ def generate(offers: int, queue_ids: list[int], seed: int = 5) -> None:
         db.session.commit()
 
 
+# The revision the tables are filled at; later revisions then index the filled tables.
+FILL_REVISION = "0006_catalog_answers"
+PASSWORD = "bench-reviewer-password-1"
+
+
+def _sql_array(values: list[str]) -> str:
+    quoted = (value.replace("'", "''") for value in values)
+    return "ARRAY[" + ", ".join(f"'{value}'" for value in quoted) + "]"
+
+
+def _pick(values: list[str], draw: str) -> str:
+    """SQL choosing one of `values` with the random number `draw` (0 <= draw < 1)."""
+    return f"({_sql_array(values)})[1 + floor({draw} * {len(values)})::int]"
+
+
+def generate_in_postgresql(offers: int) -> None:
+    """The same kind of rows as `generate`, written by PostgreSQL itself (INSERT ... SELECT over
+    generate_series, one statement per table): 1M offers take minutes, not an hour."""
+    span = (dt.datetime(2026, 3, 1, tzinfo=dt.UTC) - START).total_seconds()
+    statuses = _pick(STATUSES, "r.s")
+    offer_sql = f"""
+        INSERT INTO offers (id, reference, public_id, status, outcome, queue_id, source,
+            agency_name, agency_type, agency_state, agency_city, contact_name, contact_title,
+            contact_email, recipient, authority_confirmed, pickup_zip, ruleset_version,
+            total_value_usd, submitted_at, updated_at, decided_at, version)
+        SELECT g, 'UA-' || extract(year FROM t.at)::int || '-' || lpad(g::text, 6, '0'),
+            'bench-' || g, t.status,
+            CASE WHEN t.status = 'rejected' THEN 'rejected'
+                 ELSE {_pick(["review", "review", "accepted", "needs_info"], "r.o")} END,
+            CASE WHEN t.status = 'rejected' THEN NULL
+                 ELSE (SELECT min(id) FROM queues) + floor(r.q * (SELECT count(*) FROM queues))::int
+            END,
+            'web', {_pick(TOWNS, "r.t")} || ' ' || {_pick(KINDS, "r.k")} || ' ' || (g % 997),
+            'municipal_police', {_pick(STATES, "r.st")}, {_pick(TOWNS, "r.c")}, 'Pat Officer', '',
+            'pat@agency.example.gov', {_pick(["sbgs", "npu", "any"], "r.rc")}, true, '62701',
+            'bench', CASE WHEN r.v < 0.1 THEN NULL ELSE round((r.v * 50000)::numeric, 2) END,
+            t.at, t.at,
+            CASE WHEN t.status IN ('approved', 'declined')
+                 THEN t.at + (1 + floor(r.d * 40)) * interval '1 day' END, 1
+        FROM generate_series(1, :offers) g,
+            LATERAL (SELECT random() AS s, random() AS o, random() AS q, random() AS t,
+                random() AS k, random() AS st, random() AS c, random() AS rc, random() AS v,
+                random() AS d, random() AS a, g AS seq) r,
+            LATERAL (SELECT {statuses} AS status,
+                timestamptz '{START.isoformat()}' + r.a * {span} * interval '1 second' AS at) t
+    """
+    item_sql = f"""
+        INSERT INTO items (id, offer_id, position, category, description, quantity, condition,
+            acquired_via, serial_numbers, outcome, version)
+        SELECT o.id * 8 + p, o.id, p, {_pick(CATEGORIES, "random()")},
+            {_pick(WORDS, "random()")} || ' lot ' || (o.id * 8 + p) || ' '
+                || {_pick(WORDS, "random()")},
+            1 + floor(random() * 200)::int, 'good', 'own_funds', '[]', 'review', 1
+        FROM offers o, generate_series(0, (ARRAY[0, 1, 2, 2, 3, 4])[1 + o.id % 6]) p
+    """
+    evaluation_sql = """
+        INSERT INTO evaluations (id, offer_id, ruleset_version, as_of, outcome, trigger, created_at)
+        SELECT id, id, 'bench', submitted_at::date, outcome, 'submission', submitted_at FROM offers
+    """
+    finding_sql = f"""
+        INSERT INTO findings (evaluation_id, item_id, rule_id, outcome, message, fix, reference,
+            tags, "values")
+        SELECT offer_id, id, {_pick(RULES, "random()")}, 'review', 'fired', '', '', '[]', '{{}}'
+        FROM items WHERE random() < 0.4
+    """
+    db.session.execute(sa.text(offer_sql), {"offers": offers})
+    for statement in (item_sql, evaluation_sql, finding_sql):
+        db.session.execute(sa.text(statement))
+    db.session.commit()
+
+
 CASES = [
     ("no filter, page 1", {}),
     ("no filter, page 400", {"page": "400"}),
     ("status + queue", {"status": "queued", "queue": "sbgs-desk"}),
+    ("outcome", {"outcome": "needs_info"}),
     ("category", {"category": "drone"}),
     ("rule fired", {"rule": "EXPORT-DRONE"}),
-    ("free text", {"q": "tourniquets lot 4"}),
+    ("free text, rare phrase", {"q": "tourniquets lot 4"}),
+    ("free text, broad word", {"q": "radios"}),
+    ("free text, no match", {"q": "zeppelin"}),
+    ("reference, partial", {"q": "2025-0012"}),
+    ("reference, no match", {"q": "UA-2019-999999", "status": "queued"}),
     ("agency contains", {"agency": "riverside state"}),
+    ("state", {"state": "TX"}),
+    ("recipient", {"recipient": "npu"}),
     ("date range (1 month)", {"from": "2025-06-01", "to": "2025-06-30"}),
     ("sort by value desc", {"sort": "value"}),
     ("sort by agency asc, page 10", {"sort": "agency", "dir": "asc", "page": "10"}),
     ("state + recipient + category", {"state": "TX", "recipient": "npu", "category": "radio"}),
 ]
+CSV_CASES = [("CSV export, category", {"category": "drone"})]
 
 
-def time_cases(runs: int) -> list[tuple[str, float, int]]:
-    """Median milliseconds of count + one page of 25 for each case, and the match count."""
-    from donations_app.services.rules import active_ruleset
+def percentile(samples: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of the samples."""
+    ordered = sorted(samples)
+    return ordered[max(0, min(len(ordered) - 1, round(fraction * len(ordered)) - 1))]
 
-    choices = search.filter_choices(active_ruleset())
-    results = []
-    for label, args in CASES:
-        filters, errors = search.parse_filters(args, choices)
-        assert not errors, errors
-        search.list_offers(filters)  # warm-up
-        samples = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            page = search.list_offers(filters)
-            samples.append((time.perf_counter() - started) * 1000)
-            db.session.rollback()
-        assert len(page.rows) == min(25, max(0, page.total - (page.page - 1) * 25))
-        results.append((label, statistics.median(samples), page.total))
+
+def signed_in_opener(base: str) -> urllib.request.OpenerDirector:
+    """An HTTP client holding the session cookie of a reviewer signed in through the form."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    page = opener.open(f"{base}/review/sign-in").read().decode()
+    token = page.split('name="csrf_token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    form = {"csrf_token": token, "email": "bench@state.example.gov", "password": PASSWORD}
+    answer = opener.open(f"{base}/review/sign-in", urllib.parse.urlencode(form).encode())
+    assert "/review/sign-in" not in answer.geturl(), "the bench reviewer could not sign in"
+    return opener
+
+
+def time_cases(app: Flask, runs: int, port: int) -> list[tuple[str, float, float, str]]:
+    """p50 and p95 ms of each list request over HTTP, and what the page says it matched."""
+    with app.app_context():
+        known = sa.select(Reviewer.id).filter_by(email="bench@state.example.gov")
+        if db.session.scalar(known) is None:
+            accounts.create_reviewer("bench@state.example.gov", "Bench", PASSWORD)
+            db.session.commit()
+        db.session.remove()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    server = make_server("127.0.0.1", port, app, threaded=False)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        opener = signed_in_opener(base)
+        results = []
+        for path, cases in (("/review/offers", CASES), ("/review/offers.csv", CSV_CASES)):
+            for label, args in cases:
+                url = f"{base}{path}?{urllib.parse.urlencode(args)}"
+                body = opener.open(url).read().decode()  # warm-up
+                samples = []
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    body = opener.open(url).read().decode()
+                    samples.append((time.perf_counter() - started) * 1000)
+                results.append(
+                    (label, percentile(samples, 0.5), percentile(samples, 0.95), matched(body))
+                )
+    finally:
+        server.shutdown()
     return results
+
+
+def matched(body: str) -> str:
+    """The number of matches the page states (or the CSV's rows)."""
+    if found := re.search(r"Showing offers [\d,]+ to [\d,]+ of ((more than )?[\d,]+)", body):
+        return found.group(1)  # "12,345" or "more than 1,000"
+    if body.startswith("reference,"):
+        return f"{body.count(chr(10)) - 1:,} rows"
+    return "0"
 
 
 def bench_app(url: str) -> Flask:
@@ -225,24 +350,45 @@ def bench_app(url: str) -> Flask:
 
 
 def fill(offers: int) -> float:
-    """Migrate the app's database, insert `offers` offers and ANALYZE; the seconds it took to
-    insert (inside an app context)."""
+    """Migrate the app's database, insert `offers` offers, migrate to the head and ANALYZE; the
+    seconds it took (inside an app context)."""
     import flask_migrate
 
-    flask_migrate.upgrade()
+    flask_migrate.upgrade(revision=FILL_REVISION)
     queue_ids = list(db.session.scalars(sa.select(Queue.id)))
     started = time.perf_counter()
-    generate(offers, queue_ids)
+    if db.engine.dialect.name == "postgresql":
+        generate_in_postgresql(offers)
+    else:
+        generate(offers, queue_ids)
+    db.session.remove()
+    flask_migrate.upgrade()
     with db.engine.connect() as conn:
         conn.execute(sa.text("ANALYZE"))
         conn.commit()
     return time.perf_counter() - started
 
 
-def run(url: str, offers: int, runs: int) -> tuple[float, list[tuple[str, float, int]]]:
-    """Migrate, fill and time one database."""
-    with bench_app(url).app_context():
-        generated = fill(offers)
+def upgrade_filled() -> float:
+    """Migrate a database a previous run filled to the head and ANALYZE; the seconds it took
+    (the indexes of later revisions are built over the filled tables, as in production)."""
+    import flask_migrate
+
+    started = time.perf_counter()
+    flask_migrate.upgrade()
+    with db.engine.connect() as conn:
+        conn.execute(sa.text("ANALYZE"))
+        conn.commit()
+    elapsed = time.perf_counter() - started
+    print(f"  migrated to the head and analyzed in {elapsed:.1f} s", flush=True)
+    return elapsed
+
+
+def run(url: str, offers: int, runs: int, port: int, reuse: bool) -> tuple[float, list]:
+    """Migrate, fill (or, with reuse, only upgrade) and time one database."""
+    app = bench_app(url)
+    with app.app_context():
+        generated = upgrade_filled() if reuse else fill(offers)
         counts = db.session.execute(
             sa.select(
                 sa.select(sa.func.count()).select_from(Offer).scalar_subquery(),
@@ -250,16 +396,19 @@ def run(url: str, offers: int, runs: int) -> tuple[float, list[tuple[str, float,
             )
         ).one()
         print(f"  {counts[0]:,} offers, {counts[1]:,} items in {generated:.1f} s", flush=True)
-        results = time_cases(runs)
         db.session.remove()
+    results = time_cases(app, runs, port)
+    with app.app_context():
         db.engine.dispose()
     return generated, results
 
 
-def fresh_pg(url: str) -> str:
+def fresh_pg(url: str, reuse: bool) -> str:
     """Create (or recreate) <database>_bench on the server of `url`; return its URL."""
     server = make_url(url).set(drivername="postgresql+psycopg")
     name = f"{server.database or 'donations'}_bench"
+    if reuse:
+        return server.set(database=name).render_as_string(hide_password=False)
     admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -279,36 +428,45 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL"))
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--port", type=int, default=5661)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the databases a previous run filled (at an older revision) after migrating "
+        "them to the head, instead of filling new ones",
+    )
     options = parser.parse_args()
 
     targets = []
     if not options.skip_sqlite:
         path = Path(options.sqlite)
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+            if not options.reuse:
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         targets.append(("SQLite", f"sqlite:///{path}"))
     if not options.skip_pg:
         if not options.pg:
             parser.error("give --pg URL or TEST_DATABASE_URL, or --skip-pg")
-        targets.append(("PostgreSQL", fresh_pg(options.pg)))
+        targets.append(("PostgreSQL", fresh_pg(options.pg, options.reuse)))
 
     print(
         f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
     )
-    print(f"{options.offers:,} offers, median of {options.runs} runs (count + page of 25), ms")
-    table: dict[str, dict[str, tuple[float, int]]] = {}
+    print(f"{options.offers:,} offers, {options.runs} runs per request over HTTP, ms")
+    table: dict[str, dict[str, tuple[float, float, str]]] = {}
     for name, url in targets:
         print(f"{name}:", flush=True)
-        _generated, results = run(url, options.offers, options.runs)
-        table[name] = {label: (ms, total) for label, ms, total in results}
+        _generated, results = run(url, options.offers, options.runs, options.port, options.reuse)
+        table[name] = {label: (p50, p95, total) for label, p50, p95, total in results}
     names = [name for name, _ in targets]
     print()
-    print("| request | matches | " + " | ".join(f"{n} ms" for n in names) + " |")
-    print("|---|---:|" + "---:|" * len(names))
-    for label, _args in CASES:
-        total = table[names[0]][label][1]
-        cells = " | ".join(f"{table[n][label][0]:.1f}" for n in names)
-        print(f"| {label} | {total:,} | {cells} |")
+    heads = " | ".join(f"{n} p50 | {n} p95" for n in names)
+    print(f"| request | matches | {heads} |")
+    print("|---|---:|" + "---:|---:|" * len(names))
+    for label, _args in CASES + CSV_CASES:
+        total = table[names[0]][label][2]
+        cells = " | ".join(f"{table[n][label][0]:.1f} | {table[n][label][1]:.1f}" for n in names)
+        print(f"| {label} | {total} | {cells} |")
 
 
 if __name__ == "__main__":

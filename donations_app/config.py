@@ -102,6 +102,8 @@ class Config:
         self.TRUSTED_HOSTS = _list("TRUSTED_HOSTS") or None
         self.DRAFT_LIFETIME_DAYS = _int("DRAFT_LIFETIME_DAYS", 30)
         self.PERSONAL_DATA_RETENTION_DAYS = _int("PERSONAL_DATA_RETENTION_DAYS", 3 * 365)
+        # The offer list counts matches up to this many; more show as "more than 1,000".
+        self.OFFER_LIST_COUNT_CAP = _int("OFFER_LIST_COUNT_CAP", 1000)
         self.STATUS_LINK_DAYS_AFTER_DECISION = _int("STATUS_LINK_DAYS_AFTER_DECISION", 365)
         self.STATUS_LINK_EMAIL_RATE_LIMIT = os.environ.get(
             "STATUS_LINK_EMAIL_RATE_LIMIT", "10 per hour"

@@ -42,6 +42,15 @@ def get_metadata():
     return target_db.metadata
 
 
+# The FTS5 search tables of revision 0009 on SQLite (and their shadow tables) have no model:
+# they are maintained by triggers, not by the ORM.
+SEARCH_TABLE_PREFIXES = ("search_offers", "search_items")
+
+
+def include_object(object, name, type_, reflected, compare_to):
+    return not (type_ == "table" and reflected and name.startswith(SEARCH_TABLE_PREFIXES))
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -80,6 +89,7 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

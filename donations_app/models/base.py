@@ -48,6 +48,21 @@ def in_list(column: str, values: tuple[str, ...], nullable: bool = False) -> str
     return f"{column} IS NULL OR {check}" if nullable else check
 
 
+def trigram_indexes(table: str, columns: tuple[str, ...]) -> list[sa.Index]:
+    """PostgreSQL GIN trigram indexes on `lower(column)` (a JSON column as its text), which
+    serve `lower(column) LIKE '%text%'`. SQLite searches FTS5 tables instead (migration 0009)."""
+    indexes = []
+    for column in columns:
+        expression = f"{column}::text" if column == "serial_numbers" else column
+        index = sa.Index(
+            f"ix_{table}_{column}_trgm",
+            sa.text(f"lower({expression}) gin_trgm_ops"),
+            postgresql_using="gin",
+        )
+        indexes.append(index.ddl_if(dialect="postgresql"))
+    return indexes
+
+
 class Base(DeclarativeBase):
     """Base class of every model."""
 

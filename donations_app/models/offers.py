@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from donations_app.clock import utcnow
 from donations_app.guidelines.catalog import COLUMN_TYPES, MAX_CODE_LENGTH
-from donations_app.models.base import Base, JSONType, UTCDateTime, in_list
+from donations_app.models.base import Base, JSONType, UTCDateTime, in_list, trigram_indexes
 from donations_app.models.vocabulary import (
     ITEM_DECISIONS,
     ITEM_OUTCOMES,
@@ -74,6 +74,8 @@ class Offer(Base):
             dialect="postgresql"
         ),
         sa.Index("ix_offers_decided_at", "decided_at"),
+        # The search box and the agency filter (migration 0009): `lower(column) LIKE '%text%'`.
+        *trigram_indexes("offers", ("reference", "agency_name", "contact_email")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -158,6 +160,7 @@ class Item(Base):
         ),
         sa.Index("ix_items_category", "category"),
         sa.Index("ix_items_category_offer", "category", "offer_id"),
+        *trigram_indexes("items", ("description", "serial_numbers")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

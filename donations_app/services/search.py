@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm
+from flask import current_app
 
 from donations_app.extensions import db
 from donations_app.models import Evaluation, Finding, Item, Offer, Queue, Reviewer
@@ -46,6 +47,8 @@ MAX_PAGE = 1_000_000
 # `day + 1 day` far from date.max.
 # A whole reference number as people type it: UA-2026-000123, ua-2026-000123 or 2026-000123.
 REFERENCE_TEXT = re.compile(r"(UA-)?\d{4}-\d{6}")
+# Trigram indexes (pg_trgm, FTS5) find texts of at least three characters.
+MIN_INDEXED_TEXT = 3
 EARLIEST_DAY = dt.date(2000, 1, 1)
 LATEST_DAY = dt.date(2100, 12, 31)
 
@@ -128,17 +131,31 @@ class FilterChoices:
 
 @dataclass
 class OfferPage:
-    """One page of the filtered list, with the total number of matching offers."""
+    """One page of the filtered list, with the number of matching offers.
+
+    Counting stops at the configured cap: past it, `total` is only a lower bound (`more` is
+    True) and the pages run to the one after this page as long as this page is full.
+    """
 
     rows: list[sa.Row]
     total: int
     page: int
     per_page: int
+    more: bool = False
+    has_next: bool = False
 
     @property
     def pages(self) -> int:
-        """The number of pages (at least one, so an empty list still has page 1)."""
+        """The number of pages (at least one, so an empty list still has page 1); with a capped
+        count, the pages known so far."""
+        if self.more:
+            return self.page + 1 if self.has_next else self.page
         return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def total_label(self) -> str:
+        """The number of matches as shown: "1,234", or "more than 1,000" past the cap."""
+        return f"more than {self.total - 1:,}" if self.more else f"{self.total:,}"
 
     @property
     def first_index(self) -> int:
@@ -368,17 +385,44 @@ def _fired(rule: str) -> Any:
 
 def _text_match(text: str) -> Any:
     """Offers whose reference, agency name or contact e-mail contains the text, or an item of
-    which has it in its description or serial numbers: what people quote, in one box."""
-    # One pass over the item lines (not one probe per offer): LIKE '%...%' cannot use an index.
-    in_items = sa.or_(
-        _contains(Item.description, text), _contains(sa.cast(Item.serial_numbers, sa.Text), text)
+    which has it in its description or serial numbers: what people quote, in one box.
+
+    Each table is searched on its own and the two id lists are joined with UNION: an OR across
+    offers and items (`... OR id IN (items ...)`) leaves no index usable. On PostgreSQL the
+    `lower(column) LIKE` conditions use the trigram indexes of migration 0009; on SQLite the
+    FTS5 trigram tables, for texts of three characters or more (a trigram index cannot find a
+    shorter text: those are matched by scanning, as before)."""
+    if db.session.get_bind().dialect.name == "sqlite" and len(text) >= MIN_INDEXED_TEXT:
+        return Offer.id.in_(_fts_matches(text))
+    in_offers = sa.select(Offer.id).where(
+        sa.or_(
+            _contains(Offer.reference, text),
+            _contains(Offer.agency_name, text),
+            _contains(Offer.contact_email, text),
+        )
     )
-    return sa.or_(
-        _contains(Offer.reference, text),
-        _contains(Offer.agency_name, text),
-        _contains(Offer.contact_email, text),
-        Offer.id.in_(sa.select(Item.offer_id).where(in_items)),
+    in_items = sa.select(Item.offer_id).where(
+        sa.or_(
+            _contains(Item.description, text),
+            _contains(sa.cast(Item.serial_numbers, sa.Text), text),
+        )
     )
+    return Offer.id.in_(sa.union(in_offers, in_items))
+
+
+def _fts_rowids(table: str, phrase: str) -> sa.Select[Any]:
+    """The rowids of an FTS5 table's rows that match the phrase."""
+    match = sa.text(f"{table} MATCH :phrase").bindparams(phrase=phrase)
+    return sa.select(sa.column("rowid")).select_from(sa.table(table)).where(match)
+
+
+def _fts_matches(text: str) -> sa.CompoundSelect:
+    """The ids of offers whose FTS5 rows (SQLite, migration 0009) contain the text: a quoted
+    FTS5 phrase of trigrams is a case-insensitive substring match, the user's characters
+    taken literally."""
+    phrase = '"' + text.replace('"', '""') + '"'
+    in_items = sa.select(Item.offer_id).where(Item.id.in_(_fts_rowids("search_items", phrase)))
+    return sa.union(_fts_rowids("search_offers", phrase), in_items)
 
 
 def reference_quoted(text: str | None) -> str | None:
@@ -443,26 +487,98 @@ def list_statement(filters: OfferFilters, limit: int | None = None, offset: int 
     return statement.join(page_ids, page_ids.c.id == Offer.id)
 
 
-def count_offers(filters: OfferFilters) -> int:
-    """How many offers match the filters."""
-    statement = sa.select(sa.func.count()).select_from(Offer).where(*filter_conditions(filters))
+def count_cap() -> int:
+    """How many matches the offer list counts at most (config OFFER_LIST_COUNT_CAP)."""
+    return int(current_app.config["OFFER_LIST_COUNT_CAP"])
+
+
+def count_offers(filters: OfferFilters, cap: int | None = None) -> int:
+    """How many offers match the filters; with a cap, counting stops at cap + 1 (so a broad
+    match costs reading cap + 1 ids, not all of them)."""
+    matching = sa.select(Offer.id).where(*filter_conditions(filters))
+    if cap is not None:
+        matching = matching.limit(cap + 1)
+    statement = sa.select(sa.func.count()).select_from(matching.subquery())
     return db.session.execute(statement).scalar_one()
 
 
+def _page_rows(filters: OfferFilters, page: int, limit: int) -> list[sa.Row]:
+    statement = list_statement(filters, limit, (page - 1) * filters.per_page)
+    return list(db.session.execute(statement))
+
+
 def list_offers(filters: OfferFilters) -> OfferPage:
-    """One page of matching offers; a page past the end shows the last page."""
-    total = count_offers(filters)
+    """One page of matching offers; a page past the end shows the last page.
+
+    Pagination is by offset. The count is capped: past the cap, the page is read with one row
+    more to know whether a next page exists, and the count is made exact only when the page
+    asked for lies past the end (to show the last page instead)."""
+    cap = count_cap()
+    total = count_offers(filters, cap)
+    if total > cap:
+        rows = _page_rows(filters, filters.page, filters.per_page + 1)
+        if rows:
+            has_next = len(rows) > filters.per_page
+            rows = rows[: filters.per_page]
+            if has_next:
+                return OfferPage(rows, total, filters.page, filters.per_page, True, True)
+            # The last page: the total is now known exactly.
+            total = (filters.page - 1) * filters.per_page + len(rows)
+            return OfferPage(rows, total, filters.page, filters.per_page)
+        total = count_offers(filters)
     pages = max(1, math.ceil(total / filters.per_page))
     page = min(filters.page, pages)
-    statement = list_statement(filters, filters.per_page, (page - 1) * filters.per_page)
-    rows = list(db.session.execute(statement))
+    rows = _page_rows(filters, page, filters.per_page)
     return OfferPage(rows=rows, total=total, page=page, per_page=filters.per_page)
 
 
+# The row attribute holding each sort column (list_statement's labels).
+SORT_ATTRIBUTES = {
+    "submitted": "submitted_at",
+    "reference": "reference",
+    "agency": "agency_name",
+    "status": "status",
+    "value": "total_value_usd",
+}
+
+
+def _after(filters: OfferFilters, row: sa.Row) -> Any:
+    """The condition for rows after `row` in list order (keyset pagination)."""
+    column = SORTS[filters.sort]
+    value = getattr(row, SORT_ATTRIBUTES[filters.sort])
+    ascending = filters.direction == "asc"
+    later_id = Offer.id > row.id if ascending else Offer.id < row.id
+    if value is None:
+        # Only the value sort has NULLs; they come last in both directions.
+        return sa.and_(column.is_(None), later_id)
+    later = column > value if ascending else column < value
+    after = sa.or_(later, sa.and_(column == value, later_id))
+    if filters.sort == "value":
+        return sa.or_(after, column.is_(None))
+    # The same bound again as a plain range, which an index on the column can start from (the
+    # OR above cannot): without it each batch reads the list again from its first row.
+    return sa.and_(column >= value if ascending else column <= value, after)
+
+
 def iter_offers(filters: OfferFilters, batch_size: int = 1000) -> Iterator[sa.Row]:
-    """Every matching offer in list order, fetched in batches (for the CSV export)."""
-    statement = list_statement(filters).execution_options(yield_per=batch_size)
-    yield from db.session.execute(statement)
+    """Every matching offer in list order, for the CSV export: batches of `batch_size` ids, each
+    read by an ordinary query that starts after the last row of the one before (keyset), then
+    those offers' rows by primary key; no server-side cursor is held open and no batch skips
+    rows with OFFSET."""
+    conditions = filter_conditions(filters)
+    order = _order_by(filters)
+    by_id = list_statement(OfferFilters(sort=filters.sort, direction=filters.direction))
+    after: list[Any] = []
+    while True:
+        batch = sa.select(Offer.id).where(*conditions, *after).order_by(*order)
+        ids = list(db.session.scalars(batch.limit(batch_size)))
+        if not ids:
+            return
+        rows = list(db.session.execute(by_id.where(Offer.id.in_(ids))))
+        yield from rows
+        if len(ids) < batch_size:
+            return
+        after = [_after(filters, rows[-1])]
 
 
 def format_value(value: Decimal | None) -> str:
