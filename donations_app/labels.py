@@ -16,6 +16,9 @@ from flask import Flask
 from donations_app.clock import utctoday
 from donations_app.guidelines.advice import Advice, item_advice, refused_categories
 from donations_app.models.vocabulary import (
+    ACTOR_TYPE_LABELS,
+    AUDIT_ACTION_LABELS,
+    CONFLICT_ACTION_LABELS,
     EVALUATION_TRIGGER_LABELS,
     ITEM_DECISION_LABELS,
     ITEM_OUTCOME_LABELS,
@@ -93,6 +96,49 @@ def role_label(code: object) -> str:
     return _from(ROLE_LABELS, code)
 
 
+def action_label(code: object) -> str:
+    """An audited action, as words ("asked the donor for information")."""
+    if isinstance(code, str) and code.endswith("_conflict"):
+        base = code.removesuffix("_conflict")
+        return f"{_from(CONFLICT_ACTION_LABELS, base)} refused: the offer had changed"
+    return _from(AUDIT_ACTION_LABELS, code)
+
+
+def actor_type_label(code: object) -> str:
+    """Who did something, when no name is recorded ("donor", "the service")."""
+    return _from(ACTOR_TYPE_LABELS, code)
+
+
+def tag_label(code: object) -> str:
+    """A rule's tag ("export control")."""
+    return readable(code)
+
+
+# Audit detail keys whose values are codes, and how to read them.
+_DETAIL_VALUES: dict[str, Callable[[object], str]] = {
+    "decision": decision_label,
+    "outcome": offer_outcome_label,
+    "role": role_label,
+    "recipient": recipient_label,
+}
+_QUEUE_KEYS = ("queue", "from_queue", "to_queue", "queues")
+
+
+def audit_details(data: Mapping[str, Any] | None, queue_names: Mapping[str, str]) -> list[str]:
+    """An audit event's details as "Key: value" lines with labels, queue names for slugs."""
+    lines = []
+    for key, value in sorted((data or {}).items()):
+        values = value if isinstance(value, list | tuple) else [value]
+        if key in _QUEUE_KEYS:
+            shown = [queue_names.get(str(v), readable(v)) for v in values]
+        elif key in _DETAIL_VALUES:
+            shown = [_DETAIL_VALUES[key](v) for v in values]
+        else:
+            shown = ["yes" if v is True else "no" if v is False else str(v) for v in values]
+        lines.append(f"{readable(key).capitalize()}: {', '.join(shown) or 'none'}")
+    return lines
+
+
 # An item's tag once a reviewer decided on it (the tag then shows the decision, not the check).
 DECISION_TAG_LABELS = {"approved": "Approved by INL", "declined": "Declined by INL"}
 
@@ -143,6 +189,9 @@ FILTERS: dict[str, Callable[[object], str]] = {
     "trigger_label": trigger_label,
     "advice_tag_label": advice_tag_label,
     "rule_title": rule_title,
+    "action_label": action_label,
+    "actor_type_label": actor_type_label,
+    "tag_label": tag_label,
     "readable": readable,
 }
 
@@ -152,3 +201,4 @@ def register_label_filters(app: Flask) -> None:
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals["outcome_labels"] = ITEM_OUTCOME_LABELS
     app.jinja_env.globals["donor_advice"] = donor_advice
+    app.jinja_env.globals["audit_details"] = audit_details
