@@ -25,8 +25,7 @@ from .rules import Rule
 
 # What an item says after submission when the donor has nothing to do for it.
 AFTER_SUBMISSION = {
-    "reject": "This item cannot go forward. Nothing more is needed from you for it; "
-    "the other items of the offer are not affected.",
+    "reject": "This item cannot go forward. Nothing more is needed from you for it.",
     "info": "The offer waits for this information. Open your status link to correct the item.",
     "review": "An INL specialist reviews this item. Nothing is needed from you "
     "unless the reviewer asks.",
