@@ -17,6 +17,7 @@ from donations_app.review import bp
 from donations_app.review.access import admin_required, lead_required
 from donations_app.services import rulesets
 from donations_app.services.impact import STATUS_CHOICES, preview_page
+from donations_app.services.queues import queue_names
 from donations_app.services.rules import activate_version, active_ruleset, rulebook, ruleset_for
 from donations_app.services.transaction import NotFound, ServiceError
 
@@ -121,6 +122,7 @@ def rules_impact() -> tuple[str, int]:
             statuses=STATUS_CHOICES,
             active=active_ruleset().version,
             preview=preview,
+            queue_names=queue_names(),
         ),
         200,
     )
