@@ -1,4 +1,4 @@
-"""What a donor reads about one item, decided once, for every page and message that shows it.
+"""What a donor reads about one item, decided once for every page that shows an item's result.
 
 An item's guideline result can carry findings of several outcomes (a refused rifle plate is
 also export-controlled). One finding decides the item: the first, in rule order, of the item's
