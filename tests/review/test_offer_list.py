@@ -100,7 +100,7 @@ def test_the_list_shows_every_offer_newest_first_with_its_columns(offers):
     for text in ("Cook County Sheriff", "IL", "NPU", "In review", "Export control", "$250,000.00"):
         assert text in row
     assert ">Lena<" in row  # the assignee
-    assert "2026-03-05 <span class=\"app-nowrap\">09:00</span>" in row
+    assert '2026-03-05 <span class="app-nowrap">09:00</span>' in row
 
 
 @pytest.mark.parametrize(
