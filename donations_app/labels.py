@@ -9,10 +9,16 @@ a page never fails because a code has no label.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import Flask
 
+from donations_app.clock import utctoday
+from donations_app.guidelines.advice import Advice, item_advice, refused_categories
 from donations_app.models.vocabulary import (
+    ACTOR_TYPE_LABELS,
+    AUDIT_ACTION_LABELS,
+    CONFLICT_ACTION_LABELS,
     EVALUATION_TRIGGER_LABELS,
     ITEM_DECISION_LABELS,
     ITEM_OUTCOME_LABELS,
@@ -90,6 +96,80 @@ def role_label(code: object) -> str:
     return _from(ROLE_LABELS, code)
 
 
+def action_label(code: object) -> str:
+    """An audited action, as words ("asked the donor for information")."""
+    if isinstance(code, str) and code.endswith("_conflict"):
+        base = code.removesuffix("_conflict")
+        return f"{_from(CONFLICT_ACTION_LABELS, base)} refused: the offer had changed"
+    return _from(AUDIT_ACTION_LABELS, code)
+
+
+def actor_type_label(code: object) -> str:
+    """Who did something, when no name is recorded ("donor", "the service")."""
+    return _from(ACTOR_TYPE_LABELS, code)
+
+
+def tag_label(code: object) -> str:
+    """A rule's tag ("export control")."""
+    return readable(code)
+
+
+# Audit detail keys whose values are codes, and how to read them.
+_DETAIL_VALUES: dict[str, Callable[[object], str]] = {
+    "decision": decision_label,
+    "outcome": offer_outcome_label,
+    "role": role_label,
+    "recipient": recipient_label,
+}
+_QUEUE_KEYS = ("queue", "from_queue", "to_queue", "queues")
+
+
+def audit_details(data: Mapping[str, Any] | None, queue_names: Mapping[str, str]) -> list[str]:
+    """An audit event's details as "Key: value" lines with labels, queue names for slugs."""
+    lines = []
+    for key, value in sorted((data or {}).items()):
+        values = value if isinstance(value, list | tuple) else [value]
+        if key in _QUEUE_KEYS:
+            shown = [queue_names.get(str(v), readable(v)) for v in values]
+        elif key in _DETAIL_VALUES:
+            shown = [_DETAIL_VALUES[key](v) for v in values]
+        else:
+            shown = ["yes" if v is True else "no" if v is False else str(v) for v in values]
+        lines.append(f"{readable(key).capitalize()}: {', '.join(shown) or 'none'}")
+    return lines
+
+
+# An item's tag once a reviewer decided on it (the tag then shows the decision, not the check).
+DECISION_TAG_LABELS = {"approved": "Approved by INL", "declined": "Declined by INL"}
+
+
+def advice_tag_label(code: object) -> str:
+    """The words of an item's tag: its guideline outcome, or the reviewer's decision."""
+    return _from({**ITEM_OUTCOME_LABELS, **DECISION_TAG_LABELS}, code)
+
+
+def rule_title(rule_id: object) -> str:
+    """A rule's title in the active rule set, with its id ("ARMS: Weapons ... not accepted");
+    the id alone for a rule the active set no longer has."""
+    try:
+        return f"{rule_id}: {active_ruleset().rule(str(rule_id)).title}"
+    except KeyError:
+        return readable(rule_id)
+
+
+def donor_advice(outcome: str, findings: Any, **options: Any) -> Advice:
+    """guidelines.advice.item_advice with the active rule set's rule titles."""
+    titles = {rule.id: rule.title for rule in active_ruleset().rules}
+    return item_advice(outcome, findings or (), titles=titles, **options)
+
+
+def offerable_categories() -> list[Any]:
+    """The catalog's categories except those a rule refuses whatever the answers, today."""
+    ruleset = active_ruleset()
+    refused = refused_categories(ruleset.rules, utctoday())
+    return [c for c in ruleset.catalog.categories if c.id not in refused]
+
+
 def trigger_label(code: object) -> str:
     """Why an offer was evaluated ("submission")."""
     return _from(EVALUATION_TRIGGER_LABELS, code)
@@ -107,6 +187,11 @@ FILTERS: dict[str, Callable[[object], str]] = {
     "decision_label": decision_label,
     "role_label": role_label,
     "trigger_label": trigger_label,
+    "advice_tag_label": advice_tag_label,
+    "rule_title": rule_title,
+    "action_label": action_label,
+    "actor_type_label": actor_type_label,
+    "tag_label": tag_label,
     "readable": readable,
 }
 
@@ -115,3 +200,5 @@ def register_label_filters(app: Flask) -> None:
     """Make every label a Jinja filter; the outcome labels also a global, for the page's script."""
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals["outcome_labels"] = ITEM_OUTCOME_LABELS
+    app.jinja_env.globals["donor_advice"] = donor_advice
+    app.jinja_env.globals["audit_details"] = audit_details

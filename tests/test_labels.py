@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from flask import render_template_string
 
+from donations_app.labels import action_label, audit_details
 from donations_app.models import Reviewer
-from donations_app.models.vocabulary import ITEM_OUTCOME_LABELS, ROLES
+from donations_app.models.vocabulary import AUDIT_ACTION_LABELS, ITEM_OUTCOME_LABELS, ROLES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,6 +29,9 @@ KNOWN = [
     ("role_label", "admin", "admin"),
     ("trigger_label", "reevaluation", "re-evaluation"),
     ("readable", "note_added", "note added"),
+    ("action_label", "info_requested", "asked the donor for information"),
+    ("actor_type_label", "system", "the service"),
+    ("tag_label", "export_control", "export control"),
 ]
 
 
@@ -64,6 +68,33 @@ def test_no_template_or_script_spells_out_a_label_or_makes_one_from_a_code():
         assert not re.search(r"""replace\(\s*["']_["']""", text), path
         for label in ITEM_OUTCOME_LABELS.values():
             assert label not in text, (path, label)
+
+
+def test_every_audited_action_has_a_label():
+    """Each action name the services record (a literal) reads as words, not as its code."""
+    found: set[str] = set()
+    for path in ROOT.joinpath("donations_app").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found.update(re.findall(r'record_event\(\s*"([a-z_]+)"', text))
+        found.update(re.findall(r'\baction="([a-z_]+)"', text))
+    assert len(found) > 30
+    assert sorted(found - set(AUDIT_ACTION_LABELS)) == []
+
+
+def test_a_refused_change_reads_as_words():
+    assert action_label("info_request_conflict") == (
+        "question to the donor refused: the offer had changed"
+    )
+
+
+def test_audit_details_read_as_words_with_queue_names():
+    details = {"to_queue": "sbgs-desk", "queues": ["legal"], "decision": "declined", "x_y": True}
+    assert audit_details(details, {"sbgs-desk": "SBGS desk", "legal": "Legal"}) == [
+        "Decision: declined",
+        "Queues: Legal",
+        "To queue: SBGS desk",
+        "X y: yes",
+    ]
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -18,6 +18,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from donations_app.guidelines.advice import ALL_REFUSED, all_refused
 from donations_app.guidelines.catalog import REQUIRED_ITEM_FIELDS
 from donations_app.intake import bp
 from donations_app.intake.answers import (
@@ -31,6 +32,7 @@ from donations_app.intake.answers import (
 )
 from donations_app.intake.csv_import import CsvImportError, read_items, template_csv
 from donations_app.intake.forms import DraftEmailForm, category_fields, form_classes
+from donations_app.labels import offerable_categories
 from donations_app.links import external_url
 from donations_app.parsing import whole_number
 from donations_app.ratelimits import csv_import_limit, draft_email_limit, draft_save_limit
@@ -120,7 +122,7 @@ def form_from(answers: dict[str, Any]) -> Any:
 @bp.get("/")
 def start() -> str:
     """The start page: what can be offered, what happens next, Start now."""
-    return render_template("intake/start.html", catalog=active_ruleset().catalog)
+    return render_template("intake/start.html", categories=offerable_categories())
 
 
 @bp.get("/guidelines")
@@ -366,6 +368,8 @@ def check_answers() -> tuple[str, int] | BaseResponse:
         "intake/check_answers.html",
         summary=answer_rows(draft.data),
         result=result,
+        every_item_refused=all_refused([item["outcome"] for item in result["items"]]),
+        all_refused_text=ALL_REFUSED,
         **form_context(),
     ), 200
 

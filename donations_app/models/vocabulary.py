@@ -43,7 +43,7 @@ MESSAGE_KINDS = ("question", "message", "reminder", "reply")
 
 OFFER_STATUS_LABELS = {
     "needs_info": "needs information",
-    "queued": "queued",
+    "queued": "waiting for review",
     "in_review": "in review",
     "approved": "approved",
     "partially_approved": "partially approved",
@@ -70,6 +70,60 @@ ROLE_DUTIES = {
     "reviewer": "works the queues they belong to",
     "lead": "also assigns offers and sees reports",
     "admin": "also manages accounts and reads the audit log",
+}
+ACTOR_TYPE_LABELS = {
+    "donor": "donor",
+    "reviewer": "reviewer",
+    "system": "the service",
+    "api": "agency system (API)",
+}
+# What each audited action reads as in a timeline or the audit log ("asked the donor ...").
+AUDIT_ACTION_LABELS = {
+    "submitted": "submitted",
+    "claimed": "claimed",
+    "assigned": "assigned",
+    "released": "released to the queue",
+    "decided": "decided",
+    "item_decided": "item decided",
+    "info_requested": "asked the donor for information",
+    "info_response": "the donor answered",
+    "rerouted": "moved to another queue",
+    "withdrawn": "withdrawn by the donor",
+    "rechecked": "checked again under new rules",
+    "note_added": "note added",
+    "status_link_rotated": "status link replaced",
+    "personal_data_exported": "personal data exported",
+    "personal_data_erased": "personal data erased",
+    "personal_data_purged": "personal data past retention anonymised",
+    "drafts_purged": "expired drafts deleted",
+    "account_created": "account created",
+    "account_deactivated": "account deactivated",
+    "account_reactivated": "account reactivated",
+    "account_locked": "account locked",
+    "account_unlocked": "account unlocked",
+    "unlock_link_sent": "unlock link sent",
+    "role_changed": "role changed",
+    "queues_changed": "queues changed",
+    "password_changed": "password changed",
+    "password_reset": "password reset",
+    "totp_enabled": "two-step sign-in turned on",
+    "totp_reset": "two-step sign-in reset",
+    "signed_in": "signed in",
+    "signed_out": "signed out",
+    "sign_in_failed": "sign-in failed",
+    "sign_in_refused": "sign-in refused",
+    "rules_published": "rule set published",
+    "rules_staged": "rule set staged",
+    "rules_activated": "rule set activated",
+}
+# A change refused because the offer changed first is audited as "<action>_conflict".
+CONFLICT_ACTION_LABELS = {
+    "claim": "claim",
+    "assign": "assignment",
+    "release": "release",
+    "decision": "decision",
+    "info_request": "question to the donor",
+    "reroute": "move to another queue",
 }
 EVALUATION_TRIGGER_LABELS = {
     "submission": "submission",

@@ -19,7 +19,7 @@ from donations_app.models.vocabulary import ROLE_DUTIES, ROLES
 from donations_app.review import bp
 from donations_app.review.access import admin_required
 from donations_app.services import accounts, audit, sign_in
-from donations_app.services.queues import all_queues
+from donations_app.services.queues import all_queues, queue_names
 from donations_app.services.search import EARLIEST_DAY, LATEST_DAY, page_number
 from donations_app.services.transaction import NotFound
 
@@ -329,6 +329,7 @@ def admin_audit() -> tuple[str, int]:
             form=form,
             events=events,
             actions=audit.event_actions(),
+            queue_names=queue_names(),
             page=page,
             has_next=has_next,
             filters=filters,

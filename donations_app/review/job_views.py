@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from donations_app.review import bp
 from donations_app.review.access import reviewer_required
 from donations_app.services.jobs import job_for
+from donations_app.services.queues import queue_names
 from donations_app.services.transaction import NotFound
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def job(job_id: int) -> str:
         "review/job.html",
         job=found,
         status_url=url_for("review.job_status", job_id=found.id),
+        queue_names=queue_names(),
     )
 
 

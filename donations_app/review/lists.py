@@ -19,25 +19,26 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from donations_app.clock import utcnow
-from donations_app.labels import offer_outcome_label, recipient_label, status_label
+from donations_app.labels import offer_outcome_label, recipient_label, rule_title, status_label
 from donations_app.review import bp
 from donations_app.review.access import reviewer_required
 from donations_app.review.spreadsheets import guard_formula
 from donations_app.services import conversation, reporting, search
 from donations_app.services.rules import active_ruleset
 
+# A person opens the file in a spreadsheet: headers and values are words, not codes.
 CSV_COLUMNS = (
-    "reference",
-    "agency",
-    "state",
-    "recipient",
-    "status",
-    "outcome",
-    "queue",
-    "items",
-    "total_value_usd",
-    "submitted_at",
-    "assignee",
+    "Reference",
+    "Agency",
+    "State",
+    "Recipient",
+    "Status",
+    "Rule outcome",
+    "Queue",
+    "Items",
+    "Total value (USD)",
+    "Submitted (UTC)",
+    "Assignee",
 )
 
 
@@ -91,7 +92,7 @@ def _filter_options(choices: search.FilterChoices) -> dict[str, list[tuple[str, 
         "outcome": [(o, offer_outcome_label(o).capitalize()) for o in choices.outcomes],
         "recipient": [(r, recipient_label(r)) for r in choices.recipients],
         "category": list(choices.categories.items()),
-        "rule": [(rule, rule) for rule in choices.rules],
+        "rule": [(rule, rule_title(rule)) for rule in choices.rules],
         "state": [(code, f"{code}: {name}") for code, name in choices.states.items()],
         "sort": list(search.SORT_LABELS.items()),
         "dir": [("desc", "Newest or highest first"), ("asc", "Oldest or lowest first")],
@@ -110,10 +111,10 @@ def _csv_lines(filters: search.OfferFilters) -> Iterator[str]:
                 row.reference,
                 row.agency_name,
                 row.agency_state,
-                row.recipient,
-                row.status,
-                row.outcome,
-                row.queue_slug,
+                recipient_label(row.recipient),
+                status_label(row.status).capitalize(),
+                offer_outcome_label(row.outcome).capitalize(),
+                row.queue_name or "",
                 row.items_count,
                 row.total_value_usd,
                 row.submitted_at.isoformat(timespec="seconds"),

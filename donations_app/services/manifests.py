@@ -1,7 +1,15 @@
-"""The approved-items manifest: every approved item of the decided offers for one recipient."""
+"""The approved-items manifest: every approved item of the decided offers for one recipient.
+
+A row carries what a receiving unit needs to collect and check the item: the agency and how to
+reach its contact (e-mail and phone), where and from when to collect it, what it is (category,
+description, condition, protection level, warranty or expiry date, serials) and who approved it
+when. Values keep their types (numbers, dates, UTC timestamps) so that each file format can
+write them as such; labels, never codes, for the catalog's answers.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -10,9 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, contains_eager
 
 from donations_app.extensions import db
-from donations_app.labels import category_label
+from donations_app.labels import category_label, condition_label
 from donations_app.models import Item, Offer, Reviewer
-from donations_app.services.triage import format_time
+from donations_app.services.rules import active_ruleset
 
 COLUMNS = (
     "Reference",
@@ -20,10 +28,15 @@ COLUMNS = (
     "Agency city",
     "State",
     "Pickup ZIP",
+    "Available from",
     "Contact",
     "Contact e-mail",
+    "Contact phone",
     "Category",
     "Description",
+    "Condition",
+    "Protection level",
+    "Warranty or expiry date",
     "Quantity",
     "Unit value (USD)",
     "Total value (USD)",
@@ -35,8 +48,23 @@ COLUMNS = (
 )
 
 
+# The columns holding a date, and a UTC date and time, for the file formats that type them.
+DATE_COLUMNS = ("Available from", "Warranty or expiry date")
+TIME_COLUMNS = ("Decided at (UTC)",)
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """A naive UTC timestamp to the second (spreadsheets have no time zones)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
 def manifest_rows(recipient: str) -> Iterator[list[Any]]:
     """The approved items of decided offers for a recipient, oldest decision first."""
+    protection = active_ruleset().catalog.field("protection_level")
     decider = aliased(Reviewer)
     rows = db.session.execute(
         sa.select(Item, decider)
@@ -59,10 +87,15 @@ def manifest_rows(recipient: str) -> Iterator[list[Any]]:
             offer.agency_city,
             offer.agency_state,
             offer.pickup_zip,
+            offer.pickup_available_from,
             offer.contact_name,
             offer.contact_email,
+            offer.contact_phone or "",
             category_label(item.category),
             item.description,
+            condition_label(item.condition),
+            protection.label_of(item.protection_level) if item.protection_level else "",
+            item.expires_on,
             item.quantity,
             item.unit_value_usd,
             total if item.unit_value_usd is not None else None,
@@ -70,5 +103,5 @@ def manifest_rows(recipient: str) -> Iterator[list[Any]]:
             item.manufacturer or "",
             item.model or "",
             reviewer.email if reviewer is not None else "",
-            format_time(item.decided_at),
+            _utc(item.decided_at),
         ]

@@ -16,6 +16,11 @@ def all_queues() -> list[Queue]:
     return list(db.session.scalars(query.order_by(Queue.position, Queue.name)))
 
 
+def queue_names() -> dict[str, str]:
+    """The name of every queue, retired ones too, by slug (for records that name a slug)."""
+    return {slug: name for slug, name in db.session.execute(sa.select(Queue.slug, Queue.name))}
+
+
 def queue_by_slug(slug: str) -> Queue | None:
     """The queue with this slug, or None."""
     return db.session.scalar(sa.select(Queue).filter_by(slug=slug))

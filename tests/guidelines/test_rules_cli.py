@@ -33,7 +33,7 @@ def test_check_reports_misspelt_fields_with_suggestions(cli, rules_copy):
     text = text.replace(
         "when: expires_on < as_of + days(180)", "when: expires_onn < as_of + days(180)"
     )
-    text = text.replace("ends on {expires_on};", "ends on {expires_date};")
+    text = text.replace("on the label is {expires_on}.", "on the label is {expires_date}.")
     armor.write_text(text)
     result = cli.invoke(args=["rules", "check", str(rules_copy)])
     assert result.exit_code == 1

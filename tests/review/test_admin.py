@@ -209,18 +209,18 @@ def test_audit_log_filters_and_pages(app, admin_client):
     add_events(app, 1, action="rare_event", actor_label="someone@state.example.gov")
     page = admin_client.get("/review/admin/audit")
     assert page.status_code == 200
-    assert "rare_event" in page.text
+    assert "Rare event" in page.text
     assert "Next page" in page.text
     second = admin_client.get("/review/admin/audit?page=2")
-    assert "Previous page" in second.text and "bulk_event" in second.text
+    assert "Previous page" in second.text and "Bulk event" in second.text
     rare = admin_client.get("/review/admin/audit?action=rare_event").text
-    assert "someone@state.example.gov" in rare and "bulk_event</td>" not in rare
+    assert "someone@state.example.gov" in rare and "Bulk event</td>" not in rare
     by_actor = admin_client.get("/review/admin/audit?actor=someone@state.example.gov").text
-    assert "rare_event</td>" in by_actor and "bulk_event</td>" not in by_actor
+    assert "Rare event</td>" in by_actor and "Bulk event</td>" not in by_actor
     none = admin_client.get("/review/admin/audit?date_to=2000-01-01").text
     assert "No audit events match these filters." in none
     today = admin_client.get("/review/admin/audit?action=rare_event&date_from=2000-01-01").text
-    assert "rare_event</td>" in today
+    assert "Rare event</td>" in today
 
 
 def test_audit_log_filter_by_offer_reference(app, admin_client):

@@ -4,12 +4,16 @@ with formula injection guarded."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
 import pytest
 
+from donations_app.extensions import db
+from donations_app.models import Offer
 from tests.review.triage_support import (
     armor,
     decision_fields,
@@ -82,7 +86,43 @@ def test_csv_manifest_lists_only_approved_items_of_decided_offers(decided, revie
     assert row["Manufacturer"] == "Point Blank"
     assert row["Model"] == "Alpha Elite"
     assert row["Decided by"] == "rita@state.example.gov"
-    assert row["Decided at (UTC)"].endswith("UTC")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row["Decided at (UTC)"])
+
+
+def test_manifests_carry_what_the_receiving_unit_needs(app, decided, reviewer_client):
+    with app.app_context():
+        offer = db.session.query(Offer).filter_by(reference=decided["sbgs"]).one()
+        offer.contact_phone = "(217) 555-0100"
+        offer.pickup_available_from = dt.date(2027, 1, 15)
+        expires_on = offer.items[0].expires_on
+        db.session.commit()
+    [row] = read_csv(reviewer_client.get("/review/exports/approved-sbgs.csv"))
+    assert row["Contact phone"] == "(217) 555-0100"
+    assert row["Condition"] == "Good, fully serviceable"
+    assert row["Protection level"] == "NIJ Level IIIA"
+    assert row["Warranty or expiry date"] == expires_on.isoformat()
+    assert row["Available from"] == "2027-01-15"
+
+    response = reviewer_client.get("/review/exports/approved-sbgs.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    header = [cell.value for cell in sheet[1]]
+
+    def cell(name):
+        return sheet.cell(row=2, column=header.index(name) + 1)
+
+    assert cell("Contact phone").value == "(217) 555-0100"
+    assert cell("Protection level").value == "NIJ Level IIIA"
+    for name, day in (
+        ("Warranty or expiry date", expires_on),
+        ("Available from", dt.date(2027, 1, 15)),
+    ):
+        assert cell(name).is_date and cell(name).data_type == "d"
+        assert cell(name).number_format == "yyyy-mm-dd"
+        assert cell(name).value == dt.datetime.combine(day, dt.time())
+    decided_at = cell("Decided at (UTC)")
+    assert decided_at.is_date and decided_at.number_format == "yyyy-mm-dd hh:mm:ss"
+    assert isinstance(decided_at.value, dt.datetime)
+    assert decided_at.value.strftime("%Y-%m-%d %H:%M:%S") == row["Decided at (UTC)"]
 
 
 def test_csv_guards_against_formula_injection(decided, reviewer_client):

@@ -97,10 +97,10 @@ def test_the_list_shows_every_offer_newest_first_with_its_columns(offers):
     assert listed(response) == ["5", "4", "2", "1", "3"]
     assert "Showing offers 1 to 5 of 5" in response.text
     row = re.search(r"UA-2026-000002</a></th>(.*?)</tr>", response.text, re.S).group(1)
-    for text in ("Cook County Sheriff", "IL", "NPU", "in review", "Export control", "$250,000.00"):
+    for text in ("Cook County Sheriff", "IL", "NPU", "In review", "Export control", "$250,000.00"):
         assert text in row
     assert ">Lena<" in row  # the assignee
-    assert "2026-03-05 09:00" in row
+    assert '2026-03-05 <span class="app-nowrap">09:00</span>' in row
 
 
 @pytest.mark.parametrize(
@@ -259,38 +259,38 @@ def test_the_csv_export_has_every_matching_offer(app, offers):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert [r["reference"] for r in rows] == [f"UA-2026-{n:06d}" for n in range(6, 60)]
-    assert {r["queue"] for r in rows} == {"legal"}
+    assert [r["Reference"] for r in rows] == [f"UA-2026-{n:06d}" for n in range(6, 60)]
+    assert {r["Queue"] for r in rows} == {"Legal"}
 
 
-def test_the_csv_rows_carry_the_list_columns(offers):
+def test_the_csv_rows_carry_the_list_columns_as_words(offers):
     rows = list(csv.DictReader(io.StringIO(offers.get("/review/offers.csv?recipient=npu").text)))
     assert rows == [
         {
-            "reference": "UA-2026-000002",
-            "agency": "Cook County Sheriff",
-            "state": "IL",
-            "recipient": "npu",
-            "status": "in_review",
-            "outcome": "review",
-            "queue": "export-control",
-            "items": "1",
-            "total_value_usd": "250000.00",
-            "submitted_at": "2026-03-05T09:00:00+00:00",
-            "assignee": "Lena",
+            "Reference": "UA-2026-000002",
+            "Agency": "Cook County Sheriff",
+            "State": "IL",
+            "Recipient": "National Police of Ukraine (NPU)",
+            "Status": "In review",
+            "Rule outcome": "Specialist review",
+            "Queue": "Export control",
+            "Items": "1",
+            "Total value (USD)": "250000.00",
+            "Submitted (UTC)": "2026-03-05T09:00:00+00:00",
+            "Assignee": "Lena",
         },
         {
-            "reference": "UA-2026-000003",
-            "agency": "Austin Police",
-            "state": "TX",
-            "recipient": "npu",
-            "status": "approved",
-            "outcome": "review",
-            "queue": "npu-desk",
-            "items": "2",
-            "total_value_usd": "",
-            "submitted_at": "2026-02-10T09:00:00+00:00",
-            "assignee": "",
+            "Reference": "UA-2026-000003",
+            "Agency": "Austin Police",
+            "State": "TX",
+            "Recipient": "National Police of Ukraine (NPU)",
+            "Status": "Approved",
+            "Rule outcome": "Specialist review",
+            "Queue": "NPU desk",
+            "Items": "2",
+            "Total value (USD)": "",
+            "Submitted (UTC)": "2026-02-10T09:00:00+00:00",
+            "Assignee": "",
         },
     ]
 

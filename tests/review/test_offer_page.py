@@ -30,8 +30,8 @@ def test_page_shows_agency_contact_items_and_findings(app, client, reference, ri
         "Patrol rifle",
         "EXPORT-ARMOR-EAR",
         "EXPORT-CRIME-CONTROL",
-        "ARMS",
-        "export_control",
+        "ARMS: Weapons, ammunition and weapon sights are not accepted",  # rule id and title
+        "tags: export control",
         "Values read:",
         "Rejected by the guidelines; no reviewer decision is needed.",
     ):
@@ -97,9 +97,9 @@ def test_timeline_lists_every_event_including_internal_ones(app, client, referen
     post_action(client, reference, "claim")
     page = client.get(f"/review/offers/{reference}").text
     timeline = page[page.index('id="timeline-heading"') :]
-    for action in ("submitted", "note added", "claimed"):
+    for action in ("Submitted", "Note added", "Claimed"):
         assert action in timeline
-    assert "queued &rarr; in review" in timeline
+    assert "waiting for review &rarr; in review" in timeline
     assert "Rita Reviewer (rita@state.example.gov)" in page  # assignee
 
 

@@ -173,13 +173,18 @@
     tag.textContent = LABELS[result.outcome] || result.outcome;
     heading.appendChild(tag);
     region.appendChild(heading);
-    if (!result.findings.length) {
+    /* As guidelines/advice.py: the donor reads the findings of the outcome that decided the
+       item, so a refused item never shows review advice. */
+    var own = result.findings.filter(function (finding) {
+      return finding.outcome === result.outcome;
+    });
+    if (!own.length) {
       region.appendChild(paragraph("This item meets every guideline."));
       return;
     }
     var list = document.createElement("ul");
     list.className = "usa-list usa-list--unstyled";
-    result.findings.forEach(function (finding) {
+    own.forEach(function (finding) {
       var li = document.createElement("li");
       li.className = "app-finding app-finding--" + finding.outcome;
       var message = paragraph("");
