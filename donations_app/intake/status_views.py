@@ -17,11 +17,12 @@ from donations_app.errors import wants_json
 from donations_app.guidelines.engine import jsonable
 from donations_app.intake import bp
 from donations_app.intake.answers import ErrorLink, attach_errors, item_body, load_body
-from donations_app.intake.files import files_context
+from donations_app.intake.files import files_context, read_upload
 from donations_app.intake.forms import WithdrawForm, info_response_form
 from donations_app.intake.views import form_context
 from donations_app.parsing import whole_number
 from donations_app.ratelimits import hit_draft_email_address_limit, status_link_email_limit
+from donations_app.services.attachments import AttachmentRejected, Upload
 from donations_app.services.conversation import line_changes, mark_read, open_questions, thread
 from donations_app.services.offer_body import item_line, offer_body
 from donations_app.services.offers import (
@@ -73,6 +74,9 @@ QUESTION_TEXT = (
 CAN_WRITE = ("needs_info", "queued", "in_review")
 CHANGED_WHILE_ANSWERING = "This offer changed while you were answering: check it and send again."
 MAX_REASON = 2000
+# The reply form's file field, and the largest item position it may name (the service checks it).
+REPLY_FILE_FIELD = "reply-file"
+MAX_ITEM_POSITION = 100_000
 
 
 # Private links in request paths: the status token, a draft's resume token.
@@ -168,6 +172,7 @@ def _render_status(
     notice: str = "",
     answer: str = "",
     upload_error: tuple[int, str] | None = None,
+    reply_file_error: str = "",
 ) -> str:
     document = status_document(offer)
     flagged = [item for item in offer.items if item.outcome == "info"]
@@ -201,6 +206,7 @@ def _render_status(
         errors=errors or [],
         form_has_errors=bool(errors),
         notice=notice,
+        reply_file_error=reply_file_error,
         **files_context(offer, upload_error),
         **form_context(),
     )
@@ -356,11 +362,18 @@ def answer_info_request(token: str) -> Any:
     rechecked = awaits_donor(offer) and (
         bool(corrected) or any(item.outcome == "info" for item in offer.items)
     )
+    upload, upload_item = _reply_file()
     try:
         if awaits_donor(offer):
-            respond_to_info_request(offer, corrected, answer)
+            respond_to_info_request(
+                offer, corrected, answer, upload=upload, upload_item=upload_item
+            )
         else:
-            donor_message(offer, answer)
+            donor_message(offer, answer, upload=upload, upload_item=upload_item)
+    except AttachmentRejected as error:
+        problem = f"The file: {error}"
+        errors = [ErrorLink(REPLY_FILE_FIELD, problem)]
+        return _render_status(offer, token, form, errors, reply_file_error=str(error)), 400
     except TransitionError as error:
         flash(str(error), "error")
         return redirect(url_for("intake.status", token=token))
@@ -375,6 +388,15 @@ def answer_info_request(token: str) -> Any:
     else:
         flash("Thank you. We sent your message to the reviewer.", "success")
     return redirect(url_for("intake.status", token=token))
+
+
+def _reply_file() -> tuple[Upload | None, int | None]:
+    """The file sent with a reply, if one was chosen, and the item position it is for."""
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return None, None
+    position = whole_number(request.form.get("file_item", ""), maximum=MAX_ITEM_POSITION)
+    return read_upload(file), position
 
 
 @bp.route("/status/<token>/withdraw", methods=["GET", "POST"])

@@ -43,8 +43,10 @@ class Attachment(Base):
     item_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("items.id", ondelete="CASCADE"), index=True
     )
-    # The conversation's messages table is added by another change; its foreign key follows.
-    message_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    # A file sent with a message of the conversation (and, when the donor chose one, an item).
+    message_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
     original_name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     content_type: Mapped[str] = mapped_column(sa.String(40), nullable=False)
     size_bytes: Mapped[int] = mapped_column(sa.Integer, nullable=False)

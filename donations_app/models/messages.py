@@ -13,6 +13,7 @@ from donations_app.models.base import Base, JSONType, UTCDateTime, in_list
 from donations_app.models.vocabulary import MESSAGE_AUTHORS, MESSAGE_KINDS
 
 if TYPE_CHECKING:
+    from donations_app.models.attachments import Attachment
     from donations_app.models.review import Reviewer
 
 
@@ -47,6 +48,8 @@ class Message(Base):
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     author: Mapped[Reviewer | None] = relationship()
+    # The files sent with the message (stored through services/attachments.py).
+    attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id", viewonly=True)
 
     @property
     def from_donor(self) -> bool:

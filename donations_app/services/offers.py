@@ -32,6 +32,7 @@ from donations_app.models import (
     Finding,
     IdempotencyKey,
     Item,
+    Message,
     Offer,
     Queue,
     Reviewer,
@@ -39,6 +40,7 @@ from donations_app.models import (
     utctoday,
 )
 from donations_app.models.vocabulary import FINAL_STATUSES
+from donations_app.services.attachments import Upload, store_upload
 from donations_app.services.audit import record_event
 from donations_app.services.conversation import add_message, line_changes, notify_reviewers
 from donations_app.services.notify import enqueue_mail
@@ -500,7 +502,14 @@ def answer_problem(text: str) -> str | None:
     return None if answer else "Enter your answer to the reviewer's question."
 
 
-def respond_to_info_request(offer: Offer, items: dict[int, dict], answer: str = "") -> Offer:
+def respond_to_info_request(
+    offer: Offer,
+    items: dict[int, dict],
+    answer: str = "",
+    *,
+    upload: Upload | None = None,
+    upload_item: int | None = None,
+) -> Offer:
     """Record the donor's reply to an information request and move the offer on; commits.
 
     `items` maps positions to corrected item lines (any item without a reviewer decision).
@@ -508,7 +517,9 @@ def respond_to_info_request(offer: Offer, items: dict[int, dict], answer: str = 
     again and routed by the new evaluation; otherwise the answer (then required) goes back to
     the reviewers as evaluated before. An offer with an assignee goes back to them (in review);
     without one, to its queue. The reply joins the thread with the corrections as a diff, and
-    when a reviewer asked, the assignee (or the queue's reviewers) is e-mailed.
+    when a reviewer asked, the assignee (or the queue's reviewers) is e-mailed. A file sent with
+    the reply (`upload`, on the item at `upload_item` if given) is stored in the same transaction:
+    AttachmentRejected leaves nothing changed.
     """
     if not awaits_donor(offer):
         raise TransitionError(
@@ -543,14 +554,18 @@ def respond_to_info_request(offer: Offer, items: dict[int, dict], answer: str = 
             evaluation_id=evaluation.id if evaluation is not None else None,
         )
         db.session.flush()
+        _attach(offer, message, upload, upload_item)
         if asked_by_reviewer:
             notify_reviewers(offer, message)
     return offer
 
 
-def donor_message(offer: Offer, body: str) -> Offer:
+def donor_message(
+    offer: Offer, body: str, *, upload: Upload | None = None, upload_item: int | None = None
+) -> Offer:
     """A message from the donor while the offer is queued or in review: no status change; the
-    assignee (or the queue's reviewers) is e-mailed; commits."""
+    assignee (or the queue's reviewers) is e-mailed; a file sent with it is stored in the same
+    transaction; commits."""
     if offer.status not in ("queued", "in_review"):
         raise TransitionError(
             f"This offer is {status_label(offer.status)}: messages can no longer be sent."
@@ -562,6 +577,7 @@ def donor_message(offer: Offer, body: str) -> Offer:
     with transaction():
         message = add_message(offer, "reply", body)
         db.session.flush()
+        _attach(offer, message, upload, upload_item)
         who = notify_reviewers(offer, message)
         record_event(
             "donor_message",
@@ -571,6 +587,17 @@ def donor_message(offer: Offer, body: str) -> Offer:
         )
         offer.updated_at = utcnow()
     return offer
+
+
+def _attach(offer: Offer, message: Message, upload: Upload | None, position: int | None) -> None:
+    """Store the file the donor sent with `message` (on one of the offer's items, if chosen)."""
+    if upload is None:
+        return
+    items = {item.position: item for item in offer.items}
+    if position is not None and position not in items:
+        raise InvalidAnswer("Choose one of the offer's items for the file, or none.")
+    item = items[position] if position is not None else None
+    store_upload(offer, upload, item=item, message_id=message.id, uploaded_by="donor")
 
 
 def _apply_corrections(offer: Offer, items: dict[int, dict]) -> list[dict[str, Any]]:

@@ -1,20 +1,20 @@
 """Evidence files: the attachments table.
 
-One row per stored file: its offer, its item (or, later, its conversation message: a plain
-column here, the messages table comes with another revision), the cleaned display name, the
+One row per stored file: its offer, its item and/or the conversation message it came with, the
+cleaned display name, the
 content type detected from its bytes, size, SHA-256, the random storage key of the file and of
 its thumbnail, and who sent it. Deleting an offer or an item deletes its rows (the stored files
 are removed by the service, see services/attachments.py).
 
 Revision ID: 0008_evidence_files
-Revises: 0006_catalog_answers
+Revises: 0007_conversation
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_evidence_files"
-down_revision = "0006_catalog_answers"
+down_revision = "0007_conversation"
 branch_labels = None
 depends_on = None
 
@@ -56,6 +56,12 @@ def upgrade():
         ),
         sa.ForeignKeyConstraint(
             ["item_id"], ["items.id"], name=op.f("fk_attachments_item_id_items"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["message_id"],
+            ["messages.id"],
+            name=op.f("fk_attachments_message_id_messages"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["uploaded_by_id"],

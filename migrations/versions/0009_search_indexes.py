@@ -15,13 +15,13 @@ A later SQLite migration that rebuilds `offers` or `items` (batch_alter_table co
 drops these triggers with the old table: it must create them again (`create_sqlite_search`).
 
 Revision ID: 0009_search_indexes
-Revises: 0006_catalog_answers
+Revises: 0008_evidence_files
 """
 
 from alembic import op
 
 revision = "0009_search_indexes"
-down_revision = "0006_catalog_answers"
+down_revision = "0008_evidence_files"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Jobs: long work started from a page (an impact preview, a re-check) and run by a worker.
 
 Revision ID: 0010_jobs
-Revises: 0006_catalog_answers
+Revises: 0009_search_indexes
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0010_jobs"
-down_revision = "0006_catalog_answers"
+down_revision = "0009_search_indexes"
 branch_labels = None
 depends_on = None
 

@@ -74,6 +74,19 @@ def test_upgrade_keeps_every_row_and_the_new_table_holds_files(old_app):
     offer, item = before["offers"][0]["id"], before["items"][0]["id"]
     rita = before["reviewers"][0]["id"]
     with db.engine.begin() as conn:
+        question = insert(
+            conn,
+            "messages",
+            {
+                "offer_id": offer,
+                "author_type": "reviewer",
+                "author_id": rita,
+                "kind": "question",
+                "body": "Please send a photo of the label.",
+                "changes": [],
+                "created_at": NOW,
+            },
+        )
         insert(conn, "attachments", attachment(offer, item))
         insert(
             conn,
@@ -81,7 +94,7 @@ def test_upgrade_keeps_every_row_and_the_new_table_holds_files(old_app):
             attachment(
                 offer,
                 None,
-                message_id=42,  # no messages table yet: a plain column
+                message_id=question,
                 content_type="application/pdf",
                 storage_key="f" * 32,
                 uploaded_by="reviewer",
@@ -95,6 +108,7 @@ def test_upgrade_keeps_every_row_and_the_new_table_holds_files(old_app):
         {"size_bytes": 0},
         {"sha256": "short"},
         {"offer_id": 999999},
+        {"message_id": 999999},
         {"storage_key": f"{item:032x}"},  # keys are unique
     ]
     for change in refused:
@@ -109,7 +123,7 @@ def test_upgrade_keeps_every_row_and_the_new_table_holds_files(old_app):
         conn.execute(sa.text("DELETE FROM item_decisions WHERE item_id = :id"), {"id": item})
         conn.execute(sa.text("DELETE FROM items WHERE id = :id"), {"id": item})
         left = conn.execute(sa.text("SELECT message_id FROM attachments")).scalars().all()
-    assert left == [42]
+    assert left == [question]
 
     flask_migrate.downgrade(revision=REVISION.down_revision)
     with db.engine.connect() as conn:

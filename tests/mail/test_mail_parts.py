@@ -18,7 +18,7 @@ from donations_app.services.notify import enqueue_mail, send_due_mail
 from tests.catalog_changes.test_migration import fill_previous_release, insert
 from tests.migrations import migration
 
-MIGRATION = "0013_mail_html.py"
+MIGRATION = "0011_mail_html.py"
 TABLES = ("reviewers", "offers", "items", "evaluations", "findings", "audit_events")
 
 

@@ -2,15 +2,15 @@
 
 Messages queued before this revision keep their text and are sent as text only (NULL here).
 
-Revision ID: 0013_mail_html
-Revises: 0006_catalog_answers
+Revision ID: 0011_mail_html
+Revises: 0010_jobs
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_mail_html"
-down_revision = "0006_catalog_answers"
+revision = "0011_mail_html"
+down_revision = "0010_jobs"
 branch_labels = None
 depends_on = None
 
