@@ -19,6 +19,8 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from donations_app.extensions import db
 from donations_app.guidelines import Evaluation as EngineEvaluation
@@ -37,6 +39,7 @@ from donations_app.models import (
     utcnow,
     utctoday,
 )
+from donations_app.models.offers import new_public_id
 from donations_app.models.vocabulary import FINAL_STATUSES
 from donations_app.services.audit import record_event
 from donations_app.services.notify import enqueue_mail
@@ -49,6 +52,9 @@ from donations_app.text import TextProblem, clean_text
 
 STATUS_SALT = "offer-status"
 MAX_ANSWER = 2000
+# Items and findings are written with Core bulk INSERTs (one statement for any number of rows).
+ITEMS = cast(sa.Table, Item.__table__)
+FINDINGS = cast(sa.Table, Finding.__table__)
 
 
 class DraftAlreadySubmitted(ServiceError):
@@ -87,16 +93,86 @@ def _queue(slug: str | None) -> Queue | None:
     return queue
 
 
+def _queue_id(slug: str | None) -> int | None:
+    """The id of the queue routing chose (one SELECT, never an autoflush), or None."""
+    if slug is None:
+        return None
+    with db.session.no_autoflush:
+        queue_id = db.session.scalar(sa.select(Queue.id).where(Queue.slug == slug))
+    if queue_id is None:
+        raise LookupError(f"routing chose the queue {slug!r}, which does not exist")
+    return queue_id
+
+
 def _total_value(items: list[dict]) -> Decimal | None:
     values = [i["quantity"] * i["unit_value_usd"] for i in items if "unit_value_usd" in i]
     return sum(values, Decimal(0)) if values else None
 
 
+def _insert_findings(evaluation_id: int, item_ids: list[int], result: EngineEvaluation) -> None:
+    """All findings of an evaluation in one INSERT (an executemany), none when nothing fired."""
+    rows = [
+        {
+            "evaluation_id": evaluation_id,
+            "item_id": item_ids[item_result.index],
+            "rule_id": finding.rule,
+            "outcome": finding.outcome,
+            "message": finding.message,
+            "fix": finding.fix,
+            "reference": finding.reference,
+            "tags": list(finding.tags),
+            "values": dict(finding.values),
+        }
+        for item_result in result.items
+        for finding in item_result.findings
+    ]
+    if rows:
+        db.session.execute(sa.insert(FINDINGS), rows)
+
+
+def _set_item_outcomes(offer: Offer, result: EngineEvaluation) -> None:
+    """Give the offer's stored items the evaluation's outcomes: an item the caller already
+    changed carries its outcome in its own UPDATE; the others that changed share one UPDATE
+    (checking each item's version, as the ORM would)."""
+    by_position = {item.position: item for item in offer.items}
+    unchanged: list[tuple[Item, str]] = []
+    for item_result in result.items:
+        item = by_position[item_result.index]
+        if item.outcome == item_result.outcome:
+            continue
+        if db.session.is_modified(item):
+            item.outcome = item_result.outcome
+        else:
+            unchanged.append((item, item_result.outcome))
+    if not unchanged:
+        return
+    table = ITEMS
+    updated = db.session.execute(
+        sa.update(table)
+        .where(
+            sa.or_(
+                *(sa.and_(table.c.id == i.id, table.c.version == i.version) for i, _ in unchanged)
+            )
+        )
+        .values(
+            outcome=sa.case({i.id: outcome for i, outcome in unchanged}, value=table.c.id),
+            version=table.c.version + 1,
+        )
+    )
+    if cast(sa.CursorResult, updated).rowcount != len(unchanged):
+        raise StaleDataError("an item changed while its offer was evaluated again")
+    for item, outcome in unchanged:
+        set_committed_value(item, "outcome", outcome)
+        set_committed_value(item, "version", item.version + 1)
+
+
 def store_evaluation(
     offer: Offer, result: EngineEvaluation, trigger: str, *, route: bool = True
 ) -> Evaluation:
-    """Save the engine's evaluation, its findings (with the values read) and item outcomes;
-    with `route`, the offer also moves to the queue the evaluation chose."""
+    """Save the engine's evaluation of a stored offer, its findings (with the values read) and
+    item outcomes in a constant number of statements; with `route`, the offer also moves to the
+    queue the evaluation chose."""
+    queue_id = _queue_id(result.queue) if route else None
     stored = Evaluation(
         offer=offer,
         ruleset_version=result.ruleset_version,
@@ -106,65 +182,96 @@ def store_evaluation(
         trigger=trigger,
     )
     db.session.add(stored)
-    items = {item.position: item for item in offer.items}
-    for item_result in result.items:
-        item = items[item_result.index]
-        item.outcome = item_result.outcome
-        for finding in item_result.findings:
-            stored.findings.append(
-                Finding(
-                    item_id=item.id,
-                    rule_id=finding.rule,
-                    outcome=finding.outcome,
-                    message=finding.message,
-                    fix=finding.fix,
-                    reference=finding.reference,
-                    tags=list(finding.tags),
-                    values=dict(finding.values),
-                )
-            )
+    _set_item_outcomes(offer, result)
     offer.outcome = result.outcome
     offer.ruleset_version = result.ruleset_version
     if route:
-        offer.queue = _queue(result.queue)
+        offer.queue_id = queue_id
+    db.session.flush()
+    _insert_findings(stored.id, [item.id for item in offer.items], result)
     return stored
 
 
-def _create_offer(data: dict, source: str) -> Offer:
-    """Add a new, evaluated offer with its audit event and confirmation to the session."""
+def _insert_items(offer_id: int, lines: list[dict], result: EngineEvaluation) -> list[int]:
+    """Insert the item lines with their outcomes in one INSERT ... RETURNING; ids by position."""
+    rows = [
+        {
+            **item_columns(line),
+            "offer_id": offer_id,
+            "position": position,
+            "outcome": item_result.outcome,
+            "version": 1,
+        }
+        for position, (line, item_result) in enumerate(zip(lines, result.items, strict=True))
+    ]
+    # RETURNING with the position: the rows may come back in any order, and asking for the
+    # parameters' order makes SQLAlchemy send one INSERT per row on SQLite.
+    returned = db.session.execute(sa.insert(ITEMS).returning(ITEMS.c.position, ITEMS.c.id), rows)
+    ids: dict[int, int] = {position: item_id for position, item_id in returned}
+    return [ids[position] for position in range(len(rows))]
+
+
+def _create_offer(data: dict, source: str) -> tuple[Offer, dict]:
+    """Add a new, evaluated offer with its audit event and confirmation to the session, in a
+    constant number of statements whatever its item count; the offer and its API answer.
+
+    The statements: the reference number, the queue's id, then the offer, its evaluation and
+    the audit event (one flush), the items (one INSERT ... RETURNING), the findings (one, none
+    when no rule fired) and the outbox mail. Nothing is read back: the answer is built from the
+    evaluation and the ids just returned.
+    """
     submitted = utctoday()
-    ruleset = active_ruleset()
-    result = ruleset.evaluate(data, submitted)
+    result = active_ruleset().evaluate(data, submitted)
+    queue_id = _queue_id(result.queue)
     offer = Offer(
         reference=allocate_reference(submitted),
+        public_id=new_public_id(),
         status=_status_for(result.outcome),
         outcome=result.outcome,
+        queue_id=queue_id,
         source=source,
         ruleset_version=result.ruleset_version,
         total_value_usd=_total_value(data["items"]),
+        submitted_at=utcnow(),
         **offer_columns(data),
     )
-    for position, line in enumerate(data["items"]):
-        offer.items.append(Item(position=position, outcome="accept", **item_columns(line)))
-    db.session.add(offer)
-    db.session.flush()
-    store_evaluation(offer, result, "submission")
+    evaluation = Evaluation(
+        offer=offer,
+        ruleset_version=result.ruleset_version,
+        as_of=result.as_of,
+        outcome=result.outcome,
+        queue_slug=result.queue,
+        trigger="submission",
+    )
+    db.session.add_all([offer, evaluation])
     record_event(
         "submitted",
         offer=offer,
         actor_type="api" if source == "api" else "donor",
         to_status=offer.status,
-        data={"outcome": result.outcome, "queue": result.queue, "items": len(offer.items)},
+        data={"outcome": result.outcome, "queue": result.queue, "items": len(data["items"])},
         visible_to_donor=True,
     )
+    db.session.flush()
+    item_ids = _insert_items(offer.id, data["items"], result)
+    _insert_findings(evaluation.id, item_ids, result)
+    link = status_url(offer)
     enqueue_mail(
         "confirmation",
         offer.contact_email,
         "offer_confirmation",
         offer=offer,
-        status_url=status_url(offer),
+        item_count=len(item_ids),
+        status_url=link,
     )
-    return offer
+    answer = {
+        **result.as_dict(),
+        "ruleset": {"version": result.ruleset_version},
+        "reference": offer.reference,
+        "status": offer.status,
+        "status_url": link,
+    }
+    return offer, answer
 
 
 def _consume_draft(draft_id: int, offer_id: int) -> None:
@@ -189,7 +296,7 @@ def submit_offer(data: dict, *, source: str = "web", draft_id: int | None = None
     """
     try:
         with transaction():
-            offer = _create_offer(data, source)
+            offer, _answer = _create_offer(data, source)
             if draft_id is not None:
                 _consume_draft(draft_id, offer.id)
     except DraftAlreadySubmitted:
@@ -233,26 +340,27 @@ def submit_offer_once(data: dict, *, key: str | None, fingerprint: str) -> tuple
     """Submit an API offer at most once per Idempotency-Key: (answer, status code, replayed).
 
     The key row is inserted first, in the offer's transaction: a concurrent request with the
-    same key waits on the unique index, fails, and replays the stored answer.
+    same key waits on the unique index, fails, and replays the stored answer. (The caller
+    looks for an earlier answer first, so that a retry is not validated again.)
     """
     if key is None:
-        offer = submit_offer(data, source="api")
-        return offer_result(offer), 201, False
-    with transaction():
-        answer = idempotent_answer(key, fingerprint)
-    if answer is not None:
-        return answer[0], answer[1], True
+        with transaction():
+            _offer, body = _create_offer(data, "api")
+        return body, 201, False
     try:
         with transaction():
-            claim = IdempotencyKey(
-                key=key, request_hash=fingerprint, status_code=201, response_body={}
+            claimed = db.session.execute(
+                sa.insert(IdempotencyKey)
+                .values(key=key, request_hash=fingerprint, status_code=201, response_body={})
+                .returning(IdempotencyKey.id)
+            ).scalar_one()
+            offer, body = _create_offer(data, "api")
+            db.session.execute(
+                sa.update(IdempotencyKey)
+                .where(IdempotencyKey.id == claimed)
+                .values(offer_id=offer.id, response_body=body)
+                .execution_options(synchronize_session=False)
             )
-            db.session.add(claim)
-            db.session.flush()
-            offer = _create_offer(data, "api")
-            body = offer_result(offer)
-            claim.offer_id = offer.id
-            claim.response_body = body
     except IntegrityError:
         with transaction():
             answer = idempotent_answer(key, fingerprint)
@@ -554,7 +662,6 @@ def _reevaluate(offer: Offer, items: dict[int, dict], answer: str) -> None:
     offer.total_value_usd = _total_value(
         [item_line(item) for item in offer.items if item.unit_value_usd is not None]
     )
-    db.session.flush()
     result = active_ruleset().evaluate(offer_body(offer), utctoday())
     store_evaluation(offer, result, "info_response")
     transition(
