@@ -101,6 +101,4 @@ def test_the_answer_built_before_commit_is_what_was_stored(client, app):
         flagged = db.session.scalars(
             sa.select(Item.position).join(Finding, Finding.item_id == Item.id)
         ).all()
-        assert set(flagged) == {
-            i["index"] for i in answer["items"] if i["findings"]
-        }
+        assert set(flagged) == {i["index"] for i in answer["items"] if i["findings"]}
