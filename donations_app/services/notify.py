@@ -32,10 +32,10 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 6 * 3600
 
 
-def enqueue_mail(
+def mail_values(
     kind: str, to: str, template: str, *, offer: Offer | None = None, **context: Any
-) -> OutboxMessage:
-    """Render mail/<template>.txt ("Subject: ..." first) into the outbox; the caller commits."""
+) -> dict[str, Any]:
+    """The outbox row of mail/<template>.txt ("Subject: ..." first) rendered for `to`."""
     rendered = render_template(f"mail/{template}.txt", offer=offer, **context)
     first, _, body = rendered.lstrip("\n").partition("\n")
     if not first.startswith("Subject:"):
@@ -44,18 +44,32 @@ def enqueue_mail(
     subject = " ".join(first.removeprefix("Subject:").split())[:255]
     if offer is not None and offer.id is None:
         db.session.flush()
-    message = OutboxMessage(
-        kind=kind,
-        to_address=to,
-        subject=subject,
-        body_text=body.strip("\n") + "\n",
-        offer_id=offer.id if offer is not None else None,
-        status="pending",
-        attempts=0,
-        next_attempt_at=utcnow(),
-    )
+    return {
+        "kind": kind,
+        "to_address": to,
+        "subject": subject,
+        "body_text": body.strip("\n") + "\n",
+        "offer_id": offer.id if offer is not None else None,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": utcnow(),
+    }
+
+
+def enqueue_mail(
+    kind: str, to: str, template: str, *, offer: Offer | None = None, **context: Any
+) -> OutboxMessage:
+    """Render mail/<template>.txt into the outbox; the caller commits."""
+    message = OutboxMessage(**mail_values(kind, to, template, offer=offer, **context))
     db.session.add(message)
     return message
+
+
+def insert_mail(kind: str, to: str, template: str, *, offer: Offer, **context: Any) -> None:
+    """Render mail/<template>.txt into the outbox with one INSERT now, in the caller's
+    transaction, without adding an object to the session (the write path of a submission)."""
+    values = mail_values(kind, to, template, offer=offer, **context)
+    db.session.connection().execute(sa.insert(OutboxMessage), values)
 
 
 def backoff(attempts: int) -> dt.timedelta:

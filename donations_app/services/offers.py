@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -41,8 +41,8 @@ from donations_app.models import (
 )
 from donations_app.models.offers import new_public_id
 from donations_app.models.vocabulary import FINAL_STATUSES
-from donations_app.services.audit import record_event
-from donations_app.services.notify import enqueue_mail
+from donations_app.services.audit import insert_event, record_event
+from donations_app.services.notify import enqueue_mail, insert_mail
 from donations_app.services.offer_body import item_columns, item_line, offer_body, offer_columns
 from donations_app.services.references import allocate_reference
 from donations_app.services.rules import active_ruleset
@@ -53,6 +53,8 @@ from donations_app.text import TextProblem, clean_text
 STATUS_SALT = "offer-status"
 MAX_ANSWER = 2000
 # Items and findings are written with Core bulk INSERTs (one statement for any number of rows).
+OFFERS = cast(sa.Table, Offer.__table__)
+EVALUATIONS = cast(sa.Table, Evaluation.__table__)
 ITEMS = cast(sa.Table, Item.__table__)
 FINDINGS = cast(sa.Table, Finding.__table__)
 
@@ -98,7 +100,7 @@ def _queue_id(slug: str | None) -> int | None:
     if slug is None:
         return None
     with db.session.no_autoflush:
-        queue_id = db.session.scalar(sa.select(Queue.id).where(Queue.slug == slug))
+        queue_id = db.session.connection().scalar(sa.select(Queue.id).where(Queue.slug == slug))
     if queue_id is None:
         raise LookupError(f"routing chose the queue {slug!r}, which does not exist")
     return queue_id
@@ -127,7 +129,7 @@ def _insert_findings(evaluation_id: int, item_ids: list[int], result: EngineEval
         for finding in item_result.findings
     ]
     if rows:
-        db.session.execute(sa.insert(FINDINGS), rows)
+        db.session.connection().execute(sa.insert(FINDINGS), rows)
 
 
 def _set_item_outcomes(offer: Offer, result: EngineEvaluation) -> None:
@@ -206,57 +208,72 @@ def _insert_items(offer_id: int, lines: list[dict], result: EngineEvaluation) ->
     ]
     # RETURNING with the position: the rows may come back in any order, and asking for the
     # parameters' order makes SQLAlchemy send one INSERT per row on SQLite.
-    returned = db.session.execute(sa.insert(ITEMS).returning(ITEMS.c.position, ITEMS.c.id), rows)
+    returned = db.session.connection().execute(
+        sa.insert(ITEMS).returning(ITEMS.c.position, ITEMS.c.id), rows
+    )
     ids: dict[int, int] = {position: item_id for position, item_id in returned}
     return [ids[position] for position in range(len(rows))]
 
 
 def _create_offer(data: dict, source: str) -> tuple[Offer, dict]:
-    """Add a new, evaluated offer with its audit event and confirmation to the session, in a
-    constant number of statements whatever its item count; the offer and its API answer.
+    """Store a new, evaluated offer with its audit event and confirmation in the current
+    transaction, in a constant number of statements whatever its item count: the offer (in the
+    session, already stored) and its API answer.
 
-    The statements: the reference number, the queue's id, then the offer, its evaluation and
-    the audit event (one flush), the items (one INSERT ... RETURNING), the findings (one, none
-    when no rule fired) and the outbox mail. Nothing is read back: the answer is built from the
-    evaluation and the ids just returned.
+    The statements, all Core on the session's connection: the queue's id, the reference
+    number, the offer, its evaluation, the items (one INSERT ... RETURNING), the findings (one,
+    none when no rule fired), the audit event and the outbox mail. Nothing is read back: the
+    answer is built from the evaluation and the ids just returned.
     """
     submitted = utctoday()
     result = active_ruleset().evaluate(data, submitted)
-    queue_id = _queue_id(result.queue)
-    offer = Offer(
-        reference=allocate_reference(submitted),
-        public_id=new_public_id(),
-        status=_status_for(result.outcome),
-        outcome=result.outcome,
-        queue_id=queue_id,
-        source=source,
-        ruleset_version=result.ruleset_version,
-        total_value_usd=_total_value(data["items"]),
-        submitted_at=utcnow(),
+    connection = db.session.connection()
+    now = utcnow()
+    values = {
+        "queue_id": _queue_id(result.queue),
+        "reference": allocate_reference(submitted),
+        "public_id": new_public_id(),
+        "status": _status_for(result.outcome),
+        "outcome": result.outcome,
+        "source": source,
+        "ruleset_version": result.ruleset_version,
+        "total_value_usd": _total_value(data["items"]),
+        "submitted_at": now,
+        "updated_at": now,
+        "version": 1,
+        "status_link_version": 1,
         **offer_columns(data),
-    )
-    evaluation = Evaluation(
-        offer=offer,
-        ruleset_version=result.ruleset_version,
-        as_of=result.as_of,
-        outcome=result.outcome,
-        queue_slug=result.queue,
-        trigger="submission",
-    )
-    db.session.add_all([offer, evaluation])
-    record_event(
+    }
+    offer_id = connection.execute(sa.insert(OFFERS).returning(OFFERS.c.id), values).scalar_one()
+    # The stored row as a persistent object, without reading it back (unset columns load
+    # on first use): the templates, the status link and the callers use it.
+    offer = Offer(id=offer_id, **values)
+    make_transient_to_detached(offer)
+    db.session.add(offer)
+    evaluation_id = connection.execute(
+        sa.insert(EVALUATIONS).returning(EVALUATIONS.c.id),
+        {
+            "offer_id": offer_id,
+            "ruleset_version": result.ruleset_version,
+            "as_of": result.as_of,
+            "outcome": result.outcome,
+            "queue_slug": result.queue,
+            "trigger": "submission",
+            "created_at": now,
+        },
+    ).scalar_one()
+    item_ids = _insert_items(offer_id, data["items"], result)
+    _insert_findings(evaluation_id, item_ids, result)
+    insert_event(
         "submitted",
         offer=offer,
         actor_type="api" if source == "api" else "donor",
         to_status=offer.status,
-        data={"outcome": result.outcome, "queue": result.queue, "items": len(data["items"])},
+        data={"outcome": result.outcome, "queue": result.queue, "items": len(item_ids)},
         visible_to_donor=True,
     )
-    db.session.flush()
-    item_ids = _insert_items(offer.id, data["items"], result)
-    _insert_findings(evaluation.id, item_ids, result)
     link = status_url(offer)
-    enqueue_mail(
+    insert_mail(
         "confirmation",
         offer.contact_email,
         "offer_confirmation",
