@@ -43,6 +43,8 @@ DATES = ("manufactured_on", "expires_on")
 
 
 def _engine(url: str) -> sa.Engine:
+    if url.startswith("postgresql://"):  # psycopg 3, as the service
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     engine = sa.create_engine(url)
     if url.startswith("sqlite"):
 

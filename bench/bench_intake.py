@@ -95,13 +95,14 @@ def prepare_database(kind: str, pg: str | None, tag: str, tree: Path, tmp: Path)
         import sqlalchemy as sa
 
         assert pg is not None
-        admin = sa.create_engine(pg, isolation_level="AUTOCOMMIT")
-        name = f"{sa.make_url(pg).database}_{tag}"
+        server = sa.make_url(pg).set(drivername="postgresql+psycopg")  # psycopg 3, as the app
+        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+        name = f"{server.database}_{tag}"
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
-        url = sa.make_url(pg).set(database=name).render_as_string(hide_password=False)
+        url = server.set(database=name).render_as_string(hide_password=False)
     env = app_env(url, tree)
     _run([str(BIN / "flask"), "--app", "donations_app", "db", "upgrade"], env, tree)
     return url
