@@ -52,7 +52,8 @@ from donations_app.text import TextProblem, clean_text
 
 STATUS_SALT = "offer-status"
 MAX_ANSWER = 2000
-# Items and findings are written with Core bulk INSERTs (one statement for any number of rows).
+# A submission's rows are written with Core INSERTs, items and findings in bulk (one statement
+# for any number of rows).
 OFFERS = cast(sa.Table, Offer.__table__)
 EVALUATIONS = cast(sa.Table, Evaluation.__table__)
 ITEMS = cast(sa.Table, Item.__table__)
@@ -137,7 +138,7 @@ def _set_item_outcomes(offer: Offer, result: EngineEvaluation) -> None:
     changed carries its outcome in its own UPDATE; the others that changed share one UPDATE
     (checking each item's version, as the ORM would)."""
     by_position = {item.position: item for item in offer.items}
-    unchanged: list[tuple[Item, str]] = []
+    others: list[tuple[Item, str]] = []
     for item_result in result.items:
         item = by_position[item_result.index]
         if item.outcome == item_result.outcome:
@@ -145,25 +146,23 @@ def _set_item_outcomes(offer: Offer, result: EngineEvaluation) -> None:
         if db.session.is_modified(item):
             item.outcome = item_result.outcome
         else:
-            unchanged.append((item, item_result.outcome))
-    if not unchanged:
+            others.append((item, item_result.outcome))
+    if not others:
         return
     table = ITEMS
     updated = db.session.execute(
         sa.update(table)
         .where(
-            sa.or_(
-                *(sa.and_(table.c.id == i.id, table.c.version == i.version) for i, _ in unchanged)
-            )
+            sa.or_(*(sa.and_(table.c.id == i.id, table.c.version == i.version) for i, _ in others))
         )
         .values(
-            outcome=sa.case({i.id: outcome for i, outcome in unchanged}, value=table.c.id),
+            outcome=sa.case({i.id: outcome for i, outcome in others}, value=table.c.id),
             version=table.c.version + 1,
         )
     )
-    if cast(sa.CursorResult, updated).rowcount != len(unchanged):
+    if cast(sa.CursorResult, updated).rowcount != len(others):
         raise StaleDataError("an item changed while its offer was evaluated again")
-    for item, outcome in unchanged:
+    for item, outcome in others:
         set_committed_value(item, "outcome", outcome)
         set_committed_value(item, "version", item.version + 1)
 
