@@ -12,7 +12,7 @@ from donations_app.extensions import db
 from donations_app.models import AuditEvent, Offer, Reviewer
 
 
-def record_event(
+def event_values(
     action: str,
     *,
     offer: Offer | None = None,
@@ -24,25 +24,39 @@ def record_event(
     reason: str = "",
     data: dict[str, Any] | None = None,
     visible_to_donor: bool = False,
-) -> AuditEvent:
-    """Add an audit event to the current transaction; the caller commits it with the change."""
+) -> dict[str, Any]:
+    """The columns of an audit event (without its offer)."""
     if actor_type is None:
         actor_type = "reviewer" if actor is not None else "system"
-    event = AuditEvent(
-        offer=offer,
-        actor_id=actor.id if actor is not None else None,
-        actor_type=actor_type,
-        actor_label=actor_label or (actor.email if actor is not None else ""),
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-        ruleset_version=offer.ruleset_version if offer is not None else None,
-        data=data or {},
-        visible_to_donor=visible_to_donor,
-    )
+    return {
+        "actor_id": actor.id if actor is not None else None,
+        "actor_type": actor_type,
+        "actor_label": actor_label or (actor.email if actor is not None else ""),
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "reason": reason,
+        "ruleset_version": offer.ruleset_version if offer is not None else None,
+        "data": data or {},
+        "visible_to_donor": visible_to_donor,
+    }
+
+
+def record_event(action: str, *, offer: Offer | None = None, **details: Any) -> AuditEvent:
+    """Add an audit event to the current transaction; the caller commits it with the change.
+
+    `details` are those of `event_values`: actor, actor_type, actor_label, from_status,
+    to_status, reason, data, visible_to_donor."""
+    event = AuditEvent(offer=offer, **event_values(action, offer=offer, **details))
     db.session.add(event)
     return event
+
+
+def insert_event(action: str, *, offer: Offer, **details: Any) -> None:
+    """Record an audit event of a stored offer with one INSERT now, in the caller's
+    transaction, without adding an object to the session (the write path of a submission)."""
+    values = {**event_values(action, offer=offer, **details), "offer_id": offer.id}
+    db.session.connection().execute(sa.insert(AuditEvent), values)
 
 
 @dataclass(frozen=True)

@@ -37,13 +37,10 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 6 * 3600
 
 
-def enqueue_mail(
+def mail_values(
     kind: str, to: str, template: str, *, offer: Offer | None = None, **context: Any
-) -> OutboxMessage:
-    """Render mail/<template>.txt ("Subject: ..." first) into the outbox; the caller commits.
-
-    The HTML part is written from the same text (donations_app/mail_format.py).
-    """
+) -> dict[str, Any]:
+    """The outbox row of mail/<template>.txt ("Subject: ..." first) rendered for `to`."""
     rendered = render_template(f"mail/{template}.txt", offer=offer, **context)
     first, _, body = rendered.lstrip("\n").partition("\n")
     if not first.startswith("Subject:"):
@@ -53,17 +50,27 @@ def enqueue_mail(
     text = body.strip("\n") + "\n"
     if offer is not None and offer.id is None:
         db.session.flush()
-    message = OutboxMessage(
-        kind=kind,
-        to_address=to,
-        subject=subject,
-        body_text=text,
-        body_html=html_part(subject, text),
-        offer_id=offer.id if offer is not None else None,
-        status="pending",
-        attempts=0,
-        next_attempt_at=utcnow(),
-    )
+    return {
+        "kind": kind,
+        "to_address": to,
+        "subject": subject,
+        "body_text": text,
+        "body_html": html_part(subject, text),
+        "offer_id": offer.id if offer is not None else None,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": utcnow(),
+    }
+
+
+def enqueue_mail(
+    kind: str, to: str, template: str, *, offer: Offer | None = None, **context: Any
+) -> OutboxMessage:
+    """Render mail/<template>.txt into the outbox; the caller commits.
+
+    The HTML part is written from the same text (donations_app/mail_format.py).
+    """
+    message = OutboxMessage(**mail_values(kind, to, template, offer=offer, **context))
     db.session.add(message)
     return message
 
@@ -88,6 +95,13 @@ def outbox_backlog() -> tuple[dict[str, int], float]:
         )
     )
     return depth, (now - oldest).total_seconds() if oldest is not None else 0.0
+
+
+def insert_mail(kind: str, to: str, template: str, *, offer: Offer, **context: Any) -> None:
+    """Render mail/<template>.txt into the outbox with one INSERT now, in the caller's
+    transaction, without adding an object to the session (the write path of a submission)."""
+    values = mail_values(kind, to, template, offer=offer, **context)
+    db.session.connection().execute(sa.insert(OutboxMessage), values)
 
 
 def backoff(attempts: int) -> dt.timedelta:

@@ -18,7 +18,9 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from donations_app import metrics
 from donations_app.extensions import db
@@ -39,11 +41,12 @@ from donations_app.models import (
     utcnow,
     utctoday,
 )
+from donations_app.models.offers import new_public_id
 from donations_app.models.vocabulary import FINAL_STATUSES
 from donations_app.services.attachments import Upload, store_upload
-from donations_app.services.audit import record_event
+from donations_app.services.audit import insert_event, record_event
 from donations_app.services.conversation import add_message, line_changes, notify_reviewers
-from donations_app.services.notify import enqueue_mail
+from donations_app.services.notify import enqueue_mail, insert_mail
 from donations_app.services.offer_body import item_columns, item_line, offer_body, offer_columns
 from donations_app.services.references import allocate_reference
 from donations_app.services.rules import active_ruleset
@@ -53,6 +56,12 @@ from donations_app.text import TextProblem, clean_text
 
 STATUS_SALT = "offer-status"
 MAX_ANSWER = 2000
+# A submission's rows are written with Core INSERTs, items and findings in bulk (one statement
+# for any number of rows).
+OFFERS = cast(sa.Table, Offer.__table__)
+EVALUATIONS = cast(sa.Table, Evaluation.__table__)
+ITEMS = cast(sa.Table, Item.__table__)
+FINDINGS = cast(sa.Table, Finding.__table__)
 
 
 class DraftAlreadySubmitted(ServiceError):
@@ -91,16 +100,84 @@ def _queue(slug: str | None) -> Queue | None:
     return queue
 
 
+def _queue_id(slug: str | None) -> int | None:
+    """The id of the queue routing chose (one SELECT, never an autoflush), or None."""
+    if slug is None:
+        return None
+    with db.session.no_autoflush:
+        queue_id = db.session.connection().scalar(sa.select(Queue.id).where(Queue.slug == slug))
+    if queue_id is None:
+        raise LookupError(f"routing chose the queue {slug!r}, which does not exist")
+    return queue_id
+
+
 def _total_value(items: list[dict]) -> Decimal | None:
     values = [i["quantity"] * i["unit_value_usd"] for i in items if "unit_value_usd" in i]
     return sum(values, Decimal(0)) if values else None
 
 
+def _insert_findings(evaluation_id: int, item_ids: list[int], result: EngineEvaluation) -> None:
+    """All findings of an evaluation in one INSERT (an executemany), none when nothing fired."""
+    rows = [
+        {
+            "evaluation_id": evaluation_id,
+            "item_id": item_ids[item_result.index],
+            "rule_id": finding.rule,
+            "outcome": finding.outcome,
+            "message": finding.message,
+            "fix": finding.fix,
+            "reference": finding.reference,
+            "tags": list(finding.tags),
+            "values": dict(finding.values),
+        }
+        for item_result in result.items
+        for finding in item_result.findings
+    ]
+    if rows:
+        db.session.connection().execute(sa.insert(FINDINGS), rows)
+
+
+def _set_item_outcomes(offer: Offer, result: EngineEvaluation) -> None:
+    """Give the offer's stored items the evaluation's outcomes: an item the caller already
+    changed carries its outcome in its own UPDATE; the others that changed share one UPDATE
+    (checking each item's version, as the ORM would)."""
+    by_position = {item.position: item for item in offer.items}
+    others: list[tuple[Item, str]] = []
+    for item_result in result.items:
+        item = by_position[item_result.index]
+        if item.outcome == item_result.outcome:
+            continue
+        if db.session.is_modified(item):
+            item.outcome = item_result.outcome
+        else:
+            others.append((item, item_result.outcome))
+    if not others:
+        return
+    table = ITEMS
+    updated = db.session.execute(
+        sa.update(table)
+        .where(
+            sa.or_(*(sa.and_(table.c.id == i.id, table.c.version == i.version) for i, _ in others))
+        )
+        .values(
+            outcome=sa.case({i.id: outcome for i, outcome in others}, value=table.c.id),
+            version=table.c.version + 1,
+        )
+    )
+    if cast(sa.CursorResult, updated).rowcount != len(others):
+        raise StaleDataError("an item changed while its offer was evaluated again")
+    for item, outcome in others:
+        set_committed_value(item, "outcome", outcome)
+        set_committed_value(item, "version", item.version + 1)
+
+
 def store_evaluation(
     offer: Offer, result: EngineEvaluation, trigger: str, *, route: bool = True
 ) -> Evaluation:
-    """Save the engine's evaluation, its findings (with the values read) and item outcomes;
-    with `route`, the offer also moves to the queue the evaluation chose."""
+    """Save the engine's evaluation of a stored offer, its findings (with the values read) and
+    item outcomes in a constant number of statements; with `route`, the offer also moves to the
+    queue the evaluation chose."""
+    queue_id = _queue_id(result.queue) if route else None
     stored = Evaluation(
         offer=offer,
         ruleset_version=result.ruleset_version,
@@ -111,66 +188,122 @@ def store_evaluation(
     )
     db.session.add(stored)
     metrics.count_evaluation(db.session(), result.ruleset_version, trigger)
-    items = {item.position: item for item in offer.items}
-    for item_result in result.items:
-        item = items[item_result.index]
-        item.outcome = item_result.outcome
-        for finding in item_result.findings:
-            stored.findings.append(
-                Finding(
-                    item_id=item.id,
-                    rule_id=finding.rule,
-                    outcome=finding.outcome,
-                    message=finding.message,
-                    fix=finding.fix,
-                    reference=finding.reference,
-                    tags=list(finding.tags),
-                    values=dict(finding.values),
-                )
-            )
+    _set_item_outcomes(offer, result)
     offer.outcome = result.outcome
     offer.ruleset_version = result.ruleset_version
     if route:
-        offer.queue = _queue(result.queue)
+        offer.queue_id = queue_id
+    db.session.flush()
+    _insert_findings(stored.id, [item.id for item in offer.items], result)
     return stored
 
 
-def _create_offer(data: dict, source: str) -> Offer:
-    """Add a new, evaluated offer with its audit event and confirmation to the session."""
-    submitted = utctoday()
-    ruleset = active_ruleset()
-    result = ruleset.evaluate(data, submitted)
-    offer = Offer(
-        reference=allocate_reference(submitted),
-        status=_status_for(result.outcome),
-        outcome=result.outcome,
-        source=source,
-        ruleset_version=result.ruleset_version,
-        total_value_usd=_total_value(data["items"]),
-        **offer_columns(data),
+def _insert_items(offer_id: int, lines: list[dict], result: EngineEvaluation) -> list[int]:
+    """Insert the item lines with their outcomes in one INSERT ... RETURNING; ids by position."""
+    rows = [
+        {
+            **item_columns(line),
+            "offer_id": offer_id,
+            "position": position,
+            "outcome": item_result.outcome,
+            "version": 1,
+        }
+        for position, (line, item_result) in enumerate(zip(lines, result.items, strict=True))
+    ]
+    # RETURNING with the position: the rows may come back in any order, and asking for the
+    # parameters' order makes SQLAlchemy send one INSERT per row on SQLite.
+    returned = db.session.connection().execute(
+        sa.insert(ITEMS).returning(ITEMS.c.position, ITEMS.c.id), rows
     )
-    for position, line in enumerate(data["items"]):
-        offer.items.append(Item(position=position, outcome="accept", **item_columns(line)))
+    ids: dict[int, int] = {position: item_id for position, item_id in returned}
+    return [ids[position] for position in range(len(rows))]
+
+
+def _create_offer(data: dict, source: str) -> tuple[Offer, dict]:
+    """Store a new, evaluated offer with its audit event and confirmation in the current
+    transaction, in a constant number of statements whatever its item count: the offer (in the
+    session, already stored) and its API answer.
+
+    The statements, all Core on the session's connection: the queue's id, the reference
+    number, the offer, its evaluation, the items (one INSERT ... RETURNING), the findings (one,
+    none when no rule fired), the audit event and the outbox mail. Nothing is read back: the
+    answer is built from the evaluation and the ids just returned.
+    """
+    submitted = utctoday()
+    result = active_ruleset().evaluate(data, submitted)
+    connection = db.session.connection()
+    now = utcnow()
+    values = {
+        "queue_id": _queue_id(result.queue),
+        "reference": allocate_reference(submitted),
+        "public_id": new_public_id(),
+        "status": _status_for(result.outcome),
+        "outcome": result.outcome,
+        "source": source,
+        "ruleset_version": result.ruleset_version,
+        "total_value_usd": _total_value(data["items"]),
+        "submitted_at": now,
+        "updated_at": now,
+        "version": 1,
+        "status_link_version": 1,
+        **offer_columns(data),
+    }
+    offer_id = connection.execute(sa.insert(OFFERS).returning(OFFERS.c.id), values).scalar_one()
+    # The stored row as a persistent object, without reading it back (unset columns load
+    # on first use): the templates, the status link and the callers use it.
+    offer = Offer(id=offer_id, **values)
+    make_transient_to_detached(offer)
     db.session.add(offer)
-    db.session.flush()
-    store_evaluation(offer, result, "submission")
+    evaluation_id = connection.execute(
+        sa.insert(EVALUATIONS).returning(EVALUATIONS.c.id),
+        {
+            "offer_id": offer_id,
+            "ruleset_version": result.ruleset_version,
+            "as_of": result.as_of,
+            "outcome": result.outcome,
+            "queue_slug": result.queue,
+            "trigger": "submission",
+            "created_at": now,
+        },
+    ).scalar_one()
+    item_ids = _insert_items(offer_id, data["items"], result)
+    _insert_findings(evaluation_id, item_ids, result)
     metrics.count_submission(db.session(), source, result.outcome)
-    record_event(
+    metrics.count_evaluation(db.session(), result.ruleset_version, "submission")
+    insert_event(
         "submitted",
         offer=offer,
         actor_type="api" if source == "api" else "donor",
         to_status=offer.status,
-        data={"outcome": result.outcome, "queue": result.queue, "items": len(offer.items)},
+        data={"outcome": result.outcome, "queue": result.queue, "items": len(item_ids)},
         visible_to_donor=True,
     )
-    enqueue_mail(
+    link = status_url(offer)
+    insert_mail(
         "confirmation",
         offer.contact_email,
         "offer_confirmation",
         offer=offer,
-        status_url=status_url(offer),
+        item_count=len(item_ids),
+        items=[
+            {
+                "position": position,
+                "description": line["description"],
+                "quantity": line["quantity"],
+                "outcome": item_result.outcome,
+            }
+            for position, (line, item_result) in enumerate(zip(data["items"], result.items))
+        ],
+        status_url=link,
     )
-    return offer
+    answer = {
+        **result.as_dict(),
+        "ruleset": {"version": result.ruleset_version},
+        "reference": offer.reference,
+        "status": offer.status,
+        "status_url": link,
+    }
+    return offer, answer
 
 
 def _consume_draft(draft_id: int, offer_id: int) -> None:
@@ -195,7 +328,7 @@ def submit_offer(data: dict, *, source: str = "web", draft_id: int | None = None
     """
     try:
         with transaction():
-            offer = _create_offer(data, source)
+            offer, _answer = _create_offer(data, source)
             if draft_id is not None:
                 _consume_draft(draft_id, offer.id)
     except DraftAlreadySubmitted:
@@ -239,26 +372,27 @@ def submit_offer_once(data: dict, *, key: str | None, fingerprint: str) -> tuple
     """Submit an API offer at most once per Idempotency-Key: (answer, status code, replayed).
 
     The key row is inserted first, in the offer's transaction: a concurrent request with the
-    same key waits on the unique index, fails, and replays the stored answer.
+    same key waits on the unique index, fails, and replays the stored answer. (The caller
+    looks for an earlier answer first, so that a retry is not validated again.)
     """
     if key is None:
-        offer = submit_offer(data, source="api")
-        return offer_result(offer), 201, False
-    with transaction():
-        answer = idempotent_answer(key, fingerprint)
-    if answer is not None:
-        return answer[0], answer[1], True
+        with transaction():
+            _offer, body = _create_offer(data, "api")
+        return body, 201, False
     try:
         with transaction():
-            claim = IdempotencyKey(
-                key=key, request_hash=fingerprint, status_code=201, response_body={}
+            claimed = db.session.execute(
+                sa.insert(IdempotencyKey)
+                .values(key=key, request_hash=fingerprint, status_code=201, response_body={})
+                .returning(IdempotencyKey.id)
+            ).scalar_one()
+            offer, body = _create_offer(data, "api")
+            db.session.execute(
+                sa.update(IdempotencyKey)
+                .where(IdempotencyKey.id == claimed)
+                .values(offer_id=offer.id, response_body=body)
+                .execution_options(synchronize_session=False)
             )
-            db.session.add(claim)
-            db.session.flush()
-            offer = _create_offer(data, "api")
-            body = offer_result(offer)
-            claim.offer_id = offer.id
-            claim.response_body = body
     except IntegrityError:
         with transaction():
             answer = idempotent_answer(key, fingerprint)

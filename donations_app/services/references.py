@@ -17,7 +17,9 @@ def allocate_reference(today: dt.date | None = None) -> str:
     a transaction that rolls back leaves a gap, which is harmless.
     """
     year = (today or utctoday()).year
-    number = db.session.execute(
-        sa.insert(ReferenceNumber).values(year=year).returning(ReferenceNumber.id)
-    ).scalar_one()
+    number = (
+        db.session.connection()
+        .execute(sa.insert(ReferenceNumber).values(year=year).returning(ReferenceNumber.id))
+        .scalar_one()
+    )
     return f"UA-{year}-{number:06d}"
