@@ -292,7 +292,9 @@ def _create_offer(data: dict, source: str) -> tuple[Offer, dict]:
                 "quantity": line["quantity"],
                 "outcome": item_result.outcome,
             }
-            for position, (line, item_result) in enumerate(zip(data["items"], result.items))
+            for position, (line, item_result) in enumerate(
+                zip(data["items"], result.items, strict=True)
+            )
         ],
         status_url=link,
     )
