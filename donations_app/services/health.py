@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from donations_app.clock import utcnow
 from donations_app.extensions import db
 from donations_app.guidelines import RuleSetError
-from donations_app.models import OutboxMessage
+from donations_app.services.notify import outbox_lag_seconds
 from donations_app.services.rules import rulebook
 
 
@@ -76,27 +73,15 @@ def _check_rules(report: Readiness) -> None:
 
 
 def _check_outbox(report: Readiness, max_lag_seconds: float) -> None:
-    now = utcnow()
     try:
-        oldest_due = db.session.scalar(
-            sa.select(sa.func.min(OutboxMessage.next_attempt_at)).where(
-                OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now
-            )
-        )
+        lag = outbox_lag_seconds()
     except SQLAlchemyError:
         db.session.rollback()
         report.add("outbox", False, error="the outbox cannot be read")
         return
-    lag = _seconds_since(oldest_due, now)
     report.add(
         "outbox",
         lag <= max_lag_seconds,
         lag_seconds=round(lag, 1),
         max_lag_seconds=max_lag_seconds,
     )
-
-
-def _seconds_since(moment: dt.datetime | None, now: dt.datetime) -> float:
-    if moment is None:
-        return 0.0
-    return max(0.0, (now - moment).total_seconds())

@@ -81,20 +81,25 @@ def html_part(subject: str, text: str) -> str:
     return render_template("mail/_layout.html", subject=subject, blocks=blocks(text), sender=sender)
 
 
-def outbox_backlog() -> tuple[dict[str, int], float]:
-    """The outbox's messages by status, and how long its oldest due pending one has waited."""
+def outbox_lag_seconds() -> float:
+    """How long the oldest pending message that is due has waited (0 when none is)."""
     now = utcnow()
-    depth = dict(
-        db.session.execute(
-            sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
-        ).all()
-    )
     oldest = db.session.scalar(
         sa.select(sa.func.min(OutboxMessage.next_attempt_at)).where(
             OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now
         )
     )
-    return depth, (now - oldest).total_seconds() if oldest is not None else 0.0
+    return max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+
+
+def outbox_backlog() -> tuple[dict[str, int], float]:
+    """The outbox's messages by status, and outbox_lag_seconds()."""
+    depth = dict(
+        db.session.execute(
+            sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+    return depth, outbox_lag_seconds()
 
 
 def insert_mail(kind: str, to: str, template: str, *, offer: Offer, **context: Any) -> None:
