@@ -234,6 +234,7 @@ def test_body_over_the_limit_is_413_json(app_config):
     from donations_app import create_app
 
     app_config["MAX_CONTENT_LENGTH"] = 200_000
+    app_config["ATTACHMENT_MAX_BYTES"] = 100_000  # a file must still fit in a request
     app = create_app(app_config)
     body = offer_body(items=[item_body(description="d" * 450) for _ in range(500)])
     response = app.test_client().post("/api/v1/offers", json=body)

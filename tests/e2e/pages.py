@@ -43,10 +43,15 @@ def error_summary_link(page: Page, field_id: str) -> Locator:
 
 def answer_item(page: Page, index: int, **answers: str) -> None:
     """Answer an item line's questions, in order: a select is chosen, a text field is typed
-    into, and a radio button is chosen by clicking its label, as a person does."""
+    into, and a radio button is chosen by clicking its label, as a person does. A question
+    inside a closed disclosure ("More details") is reached by opening it first."""
     for name, value in answers.items():
         radio = page.locator(f"input[type=radio][name='items-{index}-{name}']")
         field = page.locator(f"#items-{index}-{name}")
+        if not radio.count() and not field.is_visible():
+            summary = field.locator("xpath=ancestor::details[not(@open)][1]/summary")
+            if summary.count():
+                summary.click()
         if radio.count():
             option = radio.and_(page.locator(f"[value='{value}']"))
             page.click(f"label[for='{option.get_attribute('id')}']")
@@ -197,7 +202,7 @@ class StatusPage:
         """Open the reply form's item `index` (its "Correct item" section) and change answers."""
         section = self.page.locator("#info-form details[data-correct-item]").nth(index)
         if not section.evaluate("element => element.open"):
-            section.locator("summary").click()
+            section.locator(":scope > summary").click()
         answer_item(self.page, index, **answers)
 
     def send_corrected_answers(self) -> None:
