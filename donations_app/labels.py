@@ -26,6 +26,7 @@ from donations_app.models.vocabulary import (
     OFFER_STATUS_LABELS,
     ROLE_LABELS,
 )
+from donations_app.services.queues import queue_names
 from donations_app.services.rules import active_ruleset
 
 
@@ -69,6 +70,13 @@ def condition_label(code: object) -> str:
 def acquired_via_label(code: object) -> str:
     """How the agency acquired an item."""
     return catalog_enum_label("acquired_via", code)
+
+
+def queue_label(slug: object) -> str:
+    """A reviewer queue's name, for a record that names its slug ("none" for no queue)."""
+    if not slug:
+        return "none"
+    return queue_names().get(str(slug), readable(slug))
 
 
 def status_label(code: object) -> str:
@@ -182,6 +190,7 @@ FILTERS: dict[str, Callable[[object], str]] = {
     "condition_label": condition_label,
     "acquired_via_label": acquired_via_label,
     "status_label": status_label,
+    "queue_label": queue_label,
     "outcome_label": outcome_label,
     "offer_outcome_label": offer_outcome_label,
     "decision_label": decision_label,

@@ -115,6 +115,15 @@ AUDIT_ACTION_LABELS = {
     "rules_published": "rule set published",
     "rules_staged": "rule set staged",
     "rules_activated": "rule set activated",
+    "message_sent": "wrote to the donor",
+    "donor_message": "the donor wrote",
+    "messages_read": "messages read",
+    "info_reminder_sent": "reminded the donor of the question",
+    "info_wait_ended": "stopped waiting for the donor",
+    "file_attached": "file attached",
+    "job_queued": "background work started",
+    "job_done": "background work finished",
+    "job_failed": "background work failed",
 }
 # A change refused because the offer changed first is audited as "<action>_conflict".
 CONFLICT_ACTION_LABELS = {
