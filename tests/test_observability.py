@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import brotli
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -151,8 +152,11 @@ class _SentryInbox(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.headers.get("Content-Encoding") == "gzip":
+        encoding = self.headers.get("Content-Encoding")
+        if encoding == "gzip":
             body = gzip.decompress(body)
+        elif encoding == "br":  # the SDK's choice when brotli is installed
+            body = brotli.decompress(body)
         self.envelopes.append(body)
         self.send_response(200)
         self.end_headers()

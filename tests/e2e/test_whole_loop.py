@@ -15,7 +15,7 @@ import pytest
 
 from tests.attachments.files import photo
 from tests.e2e.conftest import assert_no_axe_violations
-from tests.e2e.pages import OfferFormPage, ReviewerOfferPage, SignInPage, StatusPage
+from tests.e2e.pages import OfferFormPage, ReviewerOfferPage, SignInPage
 
 pytestmark = pytest.mark.e2e
 

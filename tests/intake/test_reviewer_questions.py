@@ -152,9 +152,9 @@ def test_an_answer_racing_another_change_is_409_and_saves_nothing(
     token = csrf_token(client.get(path).text)
     real = status_views.respond_to_info_request
 
-    def after_a_concurrent_change(offer, items, answer=""):
+    def after_a_concurrent_change(offer, items, answer="", **upload):
         bump_version_elsewhere(app, reference)
-        return real(offer, items, answer)
+        return real(offer, items, answer, **upload)
 
     monkeypatch.setattr(status_views, "respond_to_info_request", after_a_concurrent_change)
     response = client.post(path + "/info", data={"csrf_token": token, "answer": ANSWER})

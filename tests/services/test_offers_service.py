@@ -185,7 +185,7 @@ def test_answering_a_reviewers_question_returns_the_offer_to_its_queue(ctx, rita
     )
     assert last.reason == "NIJ 0101.06, level IIIA.\nLabels attached." and last.visible_to_donor
     [ack] = [m for m in mails(offer) if m.kind == "info_response"]
-    assert "NIJ 0101.06" in ack.body_text and "back with the INL team" in ack.body_text
+    assert "NIJ 0101.06" in ack.body_text and "back in the queue of the INL team" in ack.body_text
     assert open_questions(offer) == []
 
 
