@@ -42,11 +42,10 @@ def status_path(app, reference: str) -> str:
 
 
 def test_question_reply_with_a_corrected_item_and_the_diff(
-    live_server, page, make_reviewer, request
+    live_server, page, make_reviewer, tmp_path
 ):
     app = live_server.app
-    shots_dir = request.config.getoption("--basetemp", None)
-    shots = Path(shots_dir) if shots_dir else None
+    shots = tmp_path
     make_reviewer("rita@state.example.gov", name="Rita Reviewer")
     reference = make_offer(app, [armor(), armor(description="Vest carriers")])
 
