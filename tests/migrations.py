@@ -3,6 +3,7 @@ migration module read from migrations/versions/ (its revision and down_revision)
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import uuid
@@ -10,8 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+import flask_migrate
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.engine import make_url
 
 VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
@@ -41,3 +44,24 @@ def empty_database(backend: str, tmp_path: Path) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@contextlib.contextmanager
+def app_at_revision(database_url: str, instance: Path, revision: str) -> Iterator[Flask]:
+    """A testing app on `database_url` migrated to `revision`, inside its app context (the
+    previous release's schema, for an upgrade test to fill and upgrade)."""
+    from donations_app import create_app
+    from donations_app.extensions import db
+
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_PATH": str(instance / "instance"),
+        }
+    )
+    with app.app_context():
+        flask_migrate.upgrade(revision=revision)
+        yield app
+        db.session.remove()
+        db.engine.dispose()

@@ -17,28 +17,17 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
-from donations_app import create_app
 from donations_app.extensions import db
 from tests.catalog_changes.test_migration import NOW, fill_previous_release, insert, snapshot
-from tests.migrations import migration
+from tests.migrations import app_at_revision, migration
 
 REVISION = migration("0008_evidence_files.py")
 
 
 @pytest.fixture
 def old_app(empty_database: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "SQLALCHEMY_DATABASE_URI": empty_database,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-        }
-    )
-    with app.app_context():
-        flask_migrate.upgrade(revision=REVISION.down_revision)
+    with app_at_revision(empty_database, tmp_path, REVISION.down_revision) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def attachment(offer: int, item: int | None, **changes) -> dict:

@@ -19,9 +19,8 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.exc import DataError, IntegrityError
 
-from donations_app import create_app
 from donations_app.extensions import db
-from tests.migrations import migration
+from tests.migrations import app_at_revision, migration
 
 NOW = dt.datetime(2026, 11, 2, 9, 30)
 TABLES = (
@@ -39,18 +38,10 @@ TABLES = (
 
 @pytest.fixture
 def old_app(empty_database: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "SQLALCHEMY_DATABASE_URI": empty_database,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-        }
-    )
-    with app.app_context():
-        flask_migrate.upgrade(revision=migration("0006_catalog_answers.py").down_revision)
+    with app_at_revision(
+        empty_database, tmp_path, migration("0006_catalog_answers.py").down_revision
+    ) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _filler(column: dict) -> Any:

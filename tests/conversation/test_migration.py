@@ -19,10 +19,9 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
-from donations_app import create_app
 from donations_app.extensions import db
 from tests.catalog_changes.test_migration import TABLES, fill_previous_release, insert, snapshot
-from tests.migrations import migration
+from tests.migrations import app_at_revision, migration
 
 MIGRATION = "0007_conversation.py"
 ASKED = dt.datetime(2026, 11, 3, 10, 0)
@@ -31,18 +30,8 @@ ANSWERED = dt.datetime(2026, 11, 4, 8, 15)
 
 @pytest.fixture
 def old_app(empty_database: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "SQLALCHEMY_DATABASE_URI": empty_database,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-        }
-    )
-    with app.app_context():
-        flask_migrate.upgrade(revision=migration(MIGRATION).down_revision)
+    with app_at_revision(empty_database, tmp_path, migration(MIGRATION).down_revision) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def naive(value: dt.datetime | str) -> dt.datetime:

@@ -11,12 +11,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from donations_app import create_app
 from donations_app.extensions import db
 from donations_app.models import OutboxMessage
 from donations_app.services.notify import enqueue_mail, send_due_mail
 from tests.catalog_changes.test_migration import fill_previous_release, insert
-from tests.migrations import migration
+from tests.migrations import app_at_revision, migration
 
 MIGRATION = "0011_mail_html.py"
 TABLES = ("reviewers", "offers", "items", "evaluations", "findings", "audit_events")
@@ -59,18 +58,8 @@ def test_a_mail_is_sent_as_text_and_html_saying_the_same(smtp_server, app: Flask
 
 @pytest.fixture
 def old_app(empty_database: str, tmp_path) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "SQLALCHEMY_DATABASE_URI": empty_database,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-        }
-    )
-    with app.app_context():
-        flask_migrate.upgrade(revision=migration(MIGRATION).down_revision)
+    with app_at_revision(empty_database, tmp_path, migration(MIGRATION).down_revision) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_upgrade_keeps_queued_mail_which_is_then_sent_as_text(

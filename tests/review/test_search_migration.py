@@ -12,29 +12,18 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from donations_app import create_app
 from donations_app.extensions import db
 from donations_app.services import search
 from tests.catalog_changes.test_migration import fill_previous_release, snapshot
-from tests.migrations import migration
+from tests.migrations import app_at_revision, migration
 
 SEARCH_MIGRATION = migration("0009_search_indexes.py")
 
 
 @pytest.fixture
 def old_app(empty_database: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "SQLALCHEMY_DATABASE_URI": empty_database,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-        }
-    )
-    with app.app_context():
-        flask_migrate.upgrade(revision=SEARCH_MIGRATION.down_revision)
+    with app_at_revision(empty_database, tmp_path, SEARCH_MIGRATION.down_revision) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def found(text: str) -> list[str]:
