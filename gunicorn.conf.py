@@ -15,7 +15,10 @@ GUNICORN_PRELOAD=false, HUP loads new code too.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def _int(name: str, default: int) -> int:
@@ -55,3 +58,30 @@ proc_name = "donations"
 # No control socket (gunicorn 24+): its default path is per user, shared by every server the
 # user runs; signals do the same job.
 control_socket_disable = True
+
+
+# Prometheus multiprocess mode (donations_app/metrics.py): the workers write their counts to files
+# in one directory and /metrics adds them up. Without PROMETHEUS_MULTIPROC_DIR a directory of the
+# server's own is made; it must be set before the app (and prometheus_client) is imported.
+_created_metrics_dir = None
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _created_metrics_dir = tempfile.mkdtemp(prefix="donations-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _created_metrics_dir
+
+
+def on_starting(server: Any) -> None:
+    """Start counting from zero: files left by an earlier server would be added up too."""
+    for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker that exits keeps its counts; its live gauges are dropped."""
+    from donations_app.metrics import mark_worker_dead
+
+    mark_worker_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    if _created_metrics_dir:
+        shutil.rmtree(_created_metrics_dir, ignore_errors=True)

@@ -1,9 +1,10 @@
 """Prometheus metrics of the service, served at /metrics.
 
-Under gunicorn each worker is its own process: with `PROMETHEUS_MULTIPROC_DIR` set (the gunicorn
-configuration sets it, to an empty directory), every worker writes its counts to files there and
-/metrics adds them up (prometheus_client's multiprocess mode); a worker that exits is marked dead
-by the configuration's `child_exit` hook. Without it (`flask run`, tests) the counts live in the
+Under gunicorn each worker is its own process: with `PROMETHEUS_MULTIPROC_DIR` set
+(gunicorn.conf.py makes a directory of its own when it is not set, and empties it at start),
+every worker writes its counts to files there and /metrics adds them up (prometheus_client's
+multiprocess mode); a worker that exits keeps its counts and is marked dead by the
+configuration's `child_exit` hook. Without it (`flask run`, tests) the counts live in the
 process. What the database knows (the outbox's depth and age) is read at each scrape.
 """
 

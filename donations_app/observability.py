@@ -105,6 +105,8 @@ def configure_logging(
     handler.addFilter(_RequestIdFilter())
     root.addHandler(handler)
     root.setLevel(level)
+    # Alembic announces each of its plugins at INFO whenever a command loads it.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(root.level, logging.WARNING))
 
 
 def private_links_hidden(text: str) -> str:

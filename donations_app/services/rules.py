@@ -20,7 +20,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from donations_app.extensions import db
 from donations_app.guidelines import RuleSet, RuleSetError, load_rules
@@ -138,13 +138,20 @@ class RuleBook:
 
     def _publish_rules_dir(self) -> str:
         ruleset, files = load_directory(self.rules_dir)
-        rulesets.publish(
-            ruleset,
-            files,
-            rulesets.APP_ACTOR,
-            "published at start-up from RULES_DIR",
-            audited=False,
-        )
+        try:
+            rulesets.publish(
+                ruleset,
+                files,
+                rulesets.APP_ACTOR,
+                "published at start-up from RULES_DIR",
+                audited=False,
+            )
+        except IntegrityError:
+            # Another worker of a fresh database published the same directory at the same
+            # moment (its transaction committed first): the version is stored and active.
+            db.session.rollback()
+            if rulesets.active_version() != ruleset.version:
+                raise
         return ruleset.version
 
     def _publish_edits(self) -> None:

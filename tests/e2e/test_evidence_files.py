@@ -66,7 +66,11 @@ def test_donor_attaches_a_photo_and_the_reviewer_sees_its_thumbnail(
     page.goto(live_server.url(f"/review/offers/{reference}"))
     thumbnail = page.get_by_alt_text("Thumbnail of NIJ label.jpg")
     thumbnail.scroll_into_view_if_needed()
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 320
+    # The image may still be loading right after navigation: wait for it, then check its size.
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
+    assert thumbnail.evaluate("img => img.naturalWidth") == 320
     assert page.get_by_role("link", name="NIJ label.jpg").count() == 1
     check_both_widths(page, "reviewer-offer", tmp_path)
 

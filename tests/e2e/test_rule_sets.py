@@ -70,7 +70,8 @@ def test_a_lead_previews_a_staged_rule_set_and_activates_it(live_server, page, m
     assert result.exit_code == 0, result.output
 
     SignInPage(page, live_server).sign_in_as(lead.email)
-    page.get_by_role("link", name="Rule changes").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Rule changes").click()
     assert_no_axe_violations(page)
     page.get_by_label("Offers to compare").select_option("all")
     page.get_by_role("button", name="Preview the impact").click()
@@ -85,5 +86,6 @@ def test_a_lead_previews_a_staged_rule_set_and_activates_it(live_server, page, m
     page.get_by_text("1 of 1 offers would change").wait_for(timeout=15000)
     assert page.get_by_role("link", name=reference).is_visible()
     assert_no_axe_violations(page)
-    page.get_by_role("button", name="Activate this version").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Activate this version").click()
     assert "is now active" in page.content()

@@ -81,7 +81,10 @@ HOSTILE = st.one_of(
     st.text(max_size=30),
     st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
-)
+    # Each draw a copy of its own: a mutation that adds a key inside a drawn list or dict (the
+    # 60-deep one) must not change the shared sample, which then grew from one example to the
+    # next until walking a body overflowed the stack.
+).map(copy.deepcopy)
 
 
 def _valid_value(spec: Any) -> st.SearchStrategy[Any]:

@@ -103,3 +103,24 @@ def test_stage_stores_without_activating_and_diff_shows_the_change(client, runne
     assert f"+++ {staged}/armor.yaml" in diff.output
     assert "+topic: Armour (renamed)" in diff.output
     assert "1 file(s) changed" in diff.output
+
+
+def test_workers_publishing_the_rules_directory_at_once_both_serve_it(app, client):
+    """Two workers start on a fresh database: both find no active version and publish the rules
+    directory; the second one's insert meets the first one's row. It serves that version,
+    with no warning that the database could not be read."""
+    from donations_app.services import rules, rulesets
+
+    published = active_version(client)  # the first worker
+    late = rules.RuleBook(app)
+    real_active = rulesets.active_version
+    looks = [None]  # the second worker looked before the first one committed
+    warnings: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rulesets, "active_version", lambda: looks.pop() if looks else real_active())
+        patch.setattr(rulesets, "_find", lambda version: None)
+        patch.setattr(rules.log, "warning", lambda message, *args: warnings.append(message))
+        with app.app_context():
+            assert late.active.version == published
+    assert warnings == []
+    assert counts(app) == (1, 1)
