@@ -55,7 +55,6 @@ def mail_values(
         "to_address": to,
         "subject": subject,
         "body_text": text,
-        "body_html": html_part(subject, text),
         "offer_id": offer.id if offer is not None else None,
         "status": "pending",
         "attempts": 0,
@@ -68,7 +67,8 @@ def enqueue_mail(
 ) -> OutboxMessage:
     """Render mail/<template>.txt into the outbox; the caller commits.
 
-    The HTML part is written from the same text (donations_app/mail_format.py).
+    The HTML part is laid out from the same text by the sender (message_html), outside the
+    request, and stored with the message once it is sent.
     """
     message = OutboxMessage(**mail_values(kind, to, template, offer=offer, **context))
     db.session.add(message)
@@ -79,6 +79,11 @@ def html_part(subject: str, text: str) -> str:
     """The HTML alternative of a mail: its text's paragraphs, lists, quotes and links, laid out."""
     sender = parseaddr(current_app.config["MAIL_FROM"])[0] or "INL Donations"
     return render_template("mail/_layout.html", subject=subject, blocks=blocks(text), sender=sender)
+
+
+def message_html(message: OutboxMessage) -> str:
+    """The HTML part of a message: laid out from its text when it is sent (html_part)."""
+    return message.body_html or html_part(message.subject, message.body_text)
 
 
 def outbox_lag_seconds() -> float:
@@ -157,7 +162,7 @@ def _record(message_id: int, **values: Any) -> None:
     db.session.commit()
 
 
-def _email(message: OutboxMessage) -> EmailMessage:
+def _email(message: OutboxMessage, html: str) -> EmailMessage:
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_FROM"]
     email["To"] = message.to_address
@@ -166,8 +171,7 @@ def _email(message: OutboxMessage) -> EmailMessage:
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
+    email.add_alternative(html, subtype="html")
     return email
 
 
@@ -205,9 +209,10 @@ def send_due_mail(limit: int = 100) -> tuple[int, int]:
             message = _claim_next()
             if message is None:
                 break
+            html = message_html(message)
             try:
                 smtp = smtp or _connect()
-                smtp.send_message(_email(message))
+                smtp.send_message(_email(message, html))
             except (smtplib.SMTPException, OSError) as error:
                 failed += 1
                 dead = message.attempts >= max_attempts or _permanent(error)
@@ -226,7 +231,8 @@ def send_due_mail(limit: int = 100) -> tuple[int, int]:
                     break
                 continue
             sent += 1
-            _record(message.id, status="sent", sent_at=utcnow(), last_error=None)
+            # What was sent stays on record: the text and the HTML laid out from it.
+            _record(message.id, status="sent", sent_at=utcnow(), last_error=None, body_html=html)
     finally:
         if smtp is not None:
             try:

@@ -42,11 +42,17 @@ def test_a_mail_is_sent_as_text_and_html_saying_the_same(smtp_server, app: Flask
             expires_on="9 December 2026 <script>alert(1)</script>",
         )
         db.session.commit()
+        # The request writes the text only; the sender lays out the HTML.
+        assert db.session.scalars(sa.select(OutboxMessage.body_html)).one() is None
         assert send_due_mail() == (1, 0)
+        stored = db.session.scalars(sa.select(OutboxMessage)).one()
 
     (message,) = smtp_server.wait_for(1)
     assert message.get_content_type() == "multipart/alternative"
     text, html = _parts(message)
+    # What was sent stays on record, both parts (SMTP carries CRLF line ends).
+    received = [part.replace("\r\n", "\n").strip() for part in (text, html)]
+    assert [stored.body_text.strip(), stored.body_html.strip()] == received
     assert "https://donations.example.gov/offer/draft/tok?a=1&b=2" in text
     # The link is a link; what the mail quotes is escaped.
     assert 'href="https://donations.example.gov/offer/draft/tok?a=1&amp;b=2"' in html
@@ -62,7 +68,7 @@ def old_app(empty_database: str, tmp_path) -> Iterator[Flask]:
         yield app
 
 
-def test_upgrade_keeps_queued_mail_which_is_then_sent_as_text(
+def test_upgrade_keeps_queued_mail_which_is_then_sent_with_both_parts(
     old_app: Flask, smtp_server, app_config: dict
 ) -> None:
     old_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=app_config["SMTP_PORT"])
@@ -99,8 +105,9 @@ def test_upgrade_keeps_queued_mail_which_is_then_sent_as_text(
 
     assert send_due_mail() == (1, 0)
     (message,) = smtp_server.wait_for(1)
-    assert message.get_content_type() == "text/plain"
-    assert message.get_content().splitlines() == ["Dear Pat,", "", "Thank you."]
+    text, html = _parts(message)
+    assert text.splitlines() == ["Dear Pat,", "", "Thank you."]
+    assert "Thank you." in html
     assert db.session.get(OutboxMessage, queued).status == "sent"
     db.session.remove()
 
