@@ -78,20 +78,22 @@ jobs = AppGroup("jobs", help="Run the long work started from reviewer pages.")
     help="Seconds between looks for work with --loop (default: JOBS_POLL_SECONDS).",
 )
 def jobs_work(loop: bool, interval: float | None) -> None:
-    """Run due jobs; several workers may run at once, each job runs once at a time."""
+    """Run due jobs and delete expired export files; several workers may run at once, each job
+    runs once at a time."""
     import threading
 
-    from donations_app.services.jobs import run_due_jobs, run_worker
+    from donations_app.services import jobs as job_service
 
     if not loop:
-        done, failed = run_due_jobs()
-        click.echo(f"finished {done}, failed {failed}")
+        done, failed = job_service.run_due_jobs()
+        deleted = job_service.delete_expired_files()
+        click.echo(f"finished {done}, failed {failed}; deleted {deleted} expired files")
         return
     if interval is None:
         interval = float(current_app.config["JOBS_POLL_SECONDS"])
     click.echo(f"running jobs, looking every {interval:g} s; stop with Ctrl+C")
     try:
-        run_worker(
+        job_service.run_worker(
             current_app._get_current_object(),  # type: ignore[attr-defined]
             interval=interval,
             stop=threading.Event(),

@@ -71,6 +71,14 @@ class Config:
             os.environ.get("ATTACHMENTS_S3_SECRET_ACCESS_KEY") or None
         )
 
+        # Large exports (docs/exports.md): up to EXPORT_DIRECT_ROWS rows a download is written in
+        # the request; more are prepared by the job worker and kept EXPORT_FILE_TTL seconds, in
+        # EXPORTS_DIR (default INSTANCE_PATH/exports) or the attachments' bucket under a prefix.
+        self.EXPORT_DIRECT_ROWS = _int("EXPORT_DIRECT_ROWS", 1000)
+        self.EXPORT_FILE_TTL = _int("EXPORT_FILE_TTL", 86400)
+        self.EXPORTS_DIR = os.environ.get("EXPORTS_DIR") or None
+        self.EXPORTS_S3_PREFIX = os.environ.get("EXPORTS_S3_PREFIX", "exports/")
+
         self.SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
         self.SMTP_PORT = _int("SMTP_PORT", 1025)
         self.SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or None

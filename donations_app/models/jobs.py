@@ -24,6 +24,7 @@ class Job(Base):
     __table_args__ = (
         sa.CheckConstraint(in_list("status", JOB_STATUSES), name="status"),
         sa.CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
+        sa.CheckConstraint("file_size >= 0", name="file_size_nonnegative"),
         sa.Index("ix_jobs_due", "status", "next_attempt_at"),
     )
 
@@ -45,3 +46,10 @@ class Job(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The file a job wrote (a large export), in the export store until file_expires_at; the
+    # worker then deletes it and clears file_key (services/exports.py).
+    file_key: Mapped[str | None] = mapped_column(sa.String(64))
+    file_name: Mapped[str | None] = mapped_column(sa.String(200))
+    file_content_type: Mapped[str | None] = mapped_column(sa.String(100))
+    file_size: Mapped[int | None] = mapped_column(sa.BigInteger)
+    file_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)

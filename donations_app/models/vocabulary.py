@@ -124,6 +124,8 @@ AUDIT_ACTION_LABELS = {
     "job_queued": "background work started",
     "job_done": "background work finished",
     "job_failed": "background work failed",
+    "export_downloaded": "prepared export downloaded",
+    "export_file_deleted": "prepared export deleted after its time",
 }
 # A change refused because the offer changed first is audited as "<action>_conflict".
 CONFLICT_ACTION_LABELS = {

@@ -1,7 +1,8 @@
 """The page of a job started from another page: its progress while a worker runs it (the page
 polls with JavaScript, or the reader follows "Check again"), then its result or its error.
 
-Only who started the job and leads see it; anyone else gets 404.
+Only who started the job and leads see it; anyone else gets 404. A job that wrote a file (a
+large export, services/exports.py) offers it for download until it expires; then 410.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from donations_app.review import bp
 from donations_app.review.access import reviewer_required
+from donations_app.services import exports
 from donations_app.services.jobs import job_for
 from donations_app.services.queues import queue_names
 from donations_app.services.transaction import NotFound
@@ -39,6 +41,7 @@ def job(job_id: int) -> str:
         job=found,
         status_url=url_for("review.job_status", job_id=found.id),
         queue_names=queue_names(),
+        file_state=exports.file_state(found),
     )
 
 
@@ -48,3 +51,24 @@ def job_status(job_id: int) -> Response:
     """The job's state as JSON, for the page's poll script."""
     found = _job_or_404(job_id)
     return jsonify(status=found.status, done=found.progress_done, total=found.progress_total)
+
+
+@bp.get("/jobs/<int:job_id>/file")
+@reviewer_required
+def job_file(job_id: int) -> Response | tuple[str, int]:
+    """The file the job wrote; audited. Once deleted after its time, a page that says so (410)."""
+    try:
+        found = exports.download_file(job_id, current_user._get_current_object())
+    except exports.FileGone:
+        return render_template("review/export_gone.html", job=_job_or_404(job_id)), 410
+    except NotFound:
+        abort(404)
+    return Response(
+        found.chunks,
+        mimetype=found.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{found.name}"',
+            "Content-Length": str(found.size),
+            "Cache-Control": "private, no-store",
+        },
+    )

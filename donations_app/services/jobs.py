@@ -1,5 +1,6 @@
-"""Long work started from a page, run outside the request by a worker: a jobs table claimed with
-`FOR UPDATE SKIP LOCKED`, the pattern of the outbox (services/notify.py).
+"""Long work started from a page (an impact preview, a re-check, a large export), run outside
+the request by a worker: a jobs table claimed with `FOR UPDATE SKIP LOCKED`, the pattern of the
+outbox (services/notify.py).
 
 `enqueue` stores a job with the audit event of the person who asked, in one transaction. A
 worker (`flask jobs work --loop`, or in development a thread of the server) claims the next due
@@ -9,7 +10,8 @@ row no other worker is claiming, and a conditional UPDATE marks it running and p
 written as the work goes, in transactions of its own, and renews the lease; a worker that dies
 leaves the job due again once the lease ends. A job that raises is tried again after a pause,
 up to JOB_MAX_ATTEMPTS, then marked failed with its error for the page; both ends are audited.
-Results are stored in the row (JSON), so any instance can show them.
+Results are stored in the row (JSON), so any instance can show them; a job that writes a file
+(services/exports.py) stores it in the export store and names it in the row's file_* columns.
 """
 
 from __future__ import annotations
@@ -88,7 +90,27 @@ def _recheck(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     }
 
 
-HANDLERS: dict[str, Handler] = {"impact_preview": _impact_preview, "recheck": _recheck}
+def _offers_csv(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    from donations_app.services.exports import offers_csv_job
+
+    return offers_csv_job(params, progress)
+
+
+def _manifest(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    from donations_app.services.exports import manifest_job
+
+    return manifest_job(params, progress)
+
+
+HANDLERS: dict[str, Handler] = {
+    "impact_preview": _impact_preview,
+    "recheck": _recheck,
+    "offers_csv": _offers_csv,
+    "manifest": _manifest,
+}
+# A handler's result may carry, under this key, the file it stored (services/exports.py):
+# the Job.file_* values, written to the row with the result.
+FILE = "file"
 
 
 @transactional
@@ -101,6 +123,23 @@ def enqueue(kind: str, params: dict[str, Any], started_by: Reviewer) -> Job:
     db.session.flush()
     record_event("job_queued", actor=started_by, data={"job": job.id, "kind": kind, **params})
     return job
+
+
+def unfinished_job(
+    kind: str, started_by: Reviewer, matches: Callable[[dict[str, Any]], bool]
+) -> Job | None:
+    """The person's queued or running job of this kind whose params `matches`, if any: a
+    button pressed again while its job runs leads to that job instead of a second one."""
+    candidates = db.session.scalars(
+        sa.select(Job)
+        .where(
+            Job.kind == kind,
+            Job.started_by_id == started_by.id,
+            Job.status.in_(("queued", "running")),
+        )
+        .order_by(Job.id)
+    )
+    return next((job for job in candidates if matches(job.params)), None)
 
 
 def job_for(job_id: int, viewer: Reviewer) -> Job:
@@ -164,15 +203,15 @@ def _progress_writer(job_id: int) -> Progress:
     return write
 
 
-def _finish(job_id: int, attempt: int, action: str, **values: Any) -> None:
+def _finish(job_id: int, attempt: int, action: str, **values: Any) -> bool:
     """Record how this attempt ended, unless another worker took the job over meanwhile (this
-    one overran its lease without reporting progress)."""
+    one overran its lease without reporting progress); False then."""
     db.session.rollback()
     with transaction():
         job = db.session.get(Job, job_id, populate_existing=True, with_for_update=True)
         if job is None or job.attempts != attempt:
             log.warning("job %s was taken over by another worker; this attempt is dropped", job_id)
-            return
+            return False
         for name, value in values.items():
             setattr(job, name, value)
         if action:
@@ -181,6 +220,7 @@ def _finish(job_id: int, attempt: int, action: str, **values: Any) -> None:
                 actor_type="system",
                 data={"job": job.id, "kind": job.kind, "started_by": job.started_by_id},
             )
+    return True
 
 
 def run_job(job: Job) -> bool:
@@ -208,9 +248,21 @@ def run_job(job: Job) -> bool:
                 next_attempt_at=utcnow() + RETRY_PAUSE,
             )
         return False
-    _finish(
-        job_id, attempts, "job_done", status="done", result=result, error=None, finished_at=utcnow()
+    file_values = result.pop(FILE, None) or {}
+    kept = _finish(
+        job_id,
+        attempts,
+        "job_done",
+        status="done",
+        result=result,
+        error=None,
+        finished_at=utcnow(),
+        **file_values,
     )
+    if not kept and file_values:
+        from donations_app.services.exports import discard_file
+
+        discard_file(file_values["file_key"])
     return True
 
 
@@ -228,12 +280,20 @@ def run_due_jobs(limit: int = 10) -> tuple[int, int]:
     return done, failed
 
 
+def delete_expired_files() -> int:
+    """Delete the export files past their time (services/exports.py); the worker runs it."""
+    from donations_app.services.exports import delete_expired_files as delete
+
+    return delete()
+
+
 def run_worker(app: Flask, *, interval: float, stop: threading.Event) -> None:
     """Run due jobs every `interval` seconds until `stop` is set; errors are logged."""
     while not stop.is_set():
         with app.app_context():
             try:
                 run_due_jobs()
+                delete_expired_files()
             except Exception:
                 log.exception("the job worker failed; it tries again shortly")
                 db.session.rollback()

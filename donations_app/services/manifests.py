@@ -62,6 +62,24 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.replace(microsecond=0)
 
 
+def _manifest_conditions(recipient: str) -> tuple[Any, ...]:
+    return (
+        Offer.recipient == recipient,
+        Offer.status.in_(("approved", "partially_approved")),
+        Item.decision == "approved",
+    )
+
+
+def manifest_row_count(recipient: str, cap: int | None = None) -> int:
+    """How many rows the recipient's manifest has; with a cap, counting stops at cap + 1."""
+    matching = sa.select(Item.id).join(Item.offer).where(*_manifest_conditions(recipient))
+    if cap is not None:
+        matching = matching.limit(cap + 1)
+    return db.session.execute(
+        sa.select(sa.func.count()).select_from(matching.subquery())
+    ).scalar_one()
+
+
 def manifest_rows(recipient: str) -> Iterator[list[Any]]:
     """The approved items of decided offers for a recipient, oldest decision first."""
     protection = active_ruleset().catalog.field("protection_level")
@@ -71,11 +89,7 @@ def manifest_rows(recipient: str) -> Iterator[list[Any]]:
         .join(Item.offer)
         .outerjoin(decider, decider.id == Item.decided_by_id)
         .options(contains_eager(Item.offer))
-        .where(
-            Offer.recipient == recipient,
-            Offer.status.in_(("approved", "partially_approved")),
-            Item.decision == "approved",
-        )
+        .where(*_manifest_conditions(recipient))
         .order_by(Item.decided_at, Offer.reference, Item.position)
     )
     for item, reviewer in rows:

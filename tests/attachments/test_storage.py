@@ -83,15 +83,20 @@ def bucket_keys(settings: dict) -> list[str]:
     return sorted(item["Key"] for item in listing.get("Contents", []))
 
 
-def test_s3_storage_round_trip(s3_settings):
-    store = S3Storage(
+def s3_store(settings: dict, prefix: str) -> S3Storage:
+    """A store in the test bucket of moto's server, under `prefix`."""
+    return S3Storage(
         "evidence",
-        prefix="test/",
-        endpoint_url=s3_settings["ATTACHMENTS_S3_ENDPOINT_URL"],
+        prefix=prefix,
+        endpoint_url=settings["ATTACHMENTS_S3_ENDPOINT_URL"],
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+def test_s3_storage_round_trip(s3_settings):
+    store = s3_store(s3_settings, "test/")
     store.put(KEY, b"%PDF-1.7 ...", "application/pdf")
     head = bucket_client(s3_settings).head_object(Bucket="evidence", Key="test/" + KEY)
     assert head["ContentType"] == "application/pdf"

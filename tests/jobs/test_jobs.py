@@ -186,7 +186,7 @@ def test_cli_jobs_work(app, runner, make_reviewer, counted):
     start(app, make_reviewer(), n=1)
     result = runner.invoke(args=["jobs", "work"])
     assert result.exit_code == 0, result.output
-    assert "finished 1, failed 0" in result.output and counted == {1: 1}
+    assert "finished 1, failed 0;" in result.output and counted == {1: 1}
 
 
 def test_the_in_app_worker_runs_jobs_while_the_server_runs(app_config, make_reviewer, counted):

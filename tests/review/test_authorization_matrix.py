@@ -84,6 +84,7 @@ EXPECTED: dict[str, str] = {
     "review.queues": REVIEWER,
     "review.offers": REVIEWER,
     "review.offers_csv": REVIEWER,
+    "review.offers_csv_prepare": REVIEWER,
     "review.offer": REVIEWER,
     "review.offer_claim": REVIEWER,
     "review.offer_assign": LEAD,
@@ -100,6 +101,7 @@ EXPECTED: dict[str, str] = {
     "review.exports": REVIEWER,
     "review.manifest_csv": REVIEWER,
     "review.manifest_xlsx": REVIEWER,
+    "review.manifest_prepare": REVIEWER,
     "review.reports": LEAD,
     # administration
     "review.admin_accounts": ADMIN,
@@ -122,6 +124,8 @@ EXPECTED: dict[str, str] = {
     # (tests/jobs/test_jobs.py)
     "review.job": REVIEWER,
     "review.job_status": REVIEWER,
+    # its file (a prepared export): the same people (tests/exports/test_offers_csv.py)
+    "review.job_file": REVIEWER,
 }
 SKIPPED = {"static"}
 KINDS = ("anonymous", "donor", "reviewer", "lead", "admin")
@@ -182,8 +186,9 @@ def create_offer(queue_slug: str = "legal", status: str = "queued") -> Offer:
 @pytest.fixture
 def world(app: Flask, make_reviewer: Callable[..., Reviewer]) -> dict:
     """Reviewers of each role, an account to administer, an offer, a draft and their links."""
-    from donations_app.services import drafts, jobs
+    from donations_app.services import drafts, exports, jobs
     from donations_app.services.offers import status_token
+    from donations_app.services.search import OfferFilters
 
     with app.app_context():
         slugs = [queue.slug for queue in db.session.query(Queue)]
@@ -198,7 +203,9 @@ def world(app: Flask, make_reviewer: Callable[..., Reviewer]) -> dict:
         draft = drafts.store_answers({"agency": {"name": "Springfield Police Department"}})
         draft.email = "pat@springfield.example.gov"
         db.session.commit()
-        job = jobs.enqueue("impact_preview", {"version": "x", "status": "open"}, people["reviewer"])
+        # A prepared export, so that the job's page and its file are there to be asked for.
+        job = exports.start_offers_csv(OfferFilters(), people["reviewer"])
+        assert jobs.run_due_jobs() == (1, 0)
         return {
             "people": people,
             "args": {
@@ -208,6 +215,7 @@ def world(app: Flask, make_reviewer: Callable[..., Reviewer]) -> dict:
                 "recipient": "sbgs",
                 "version": active_ruleset().version,
                 "job_id": job.id,
+                "file_format": "csv",
             },
             "tokens": {
                 "intake.resume_draft": drafts.resume_token(draft),

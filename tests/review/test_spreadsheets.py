@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from donations_app.review.spreadsheets import guard_formula
+from donations_app.services.spreadsheets import guard_formula
 
 
 @pytest.mark.parametrize(

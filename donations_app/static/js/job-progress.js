@@ -12,6 +12,7 @@
   }
   var state = document.getElementById("job-state");
   var bar = document.getElementById("job-bar");
+  var unit = box.getAttribute("data-unit") || "offers read";
   var POLL_MS = 2000;
 
   function show(job) {
@@ -21,7 +22,7 @@
     }
     if (job.status === "running") {
       var total = job.total === null ? "" : " of " + job.total;
-      state.textContent = "Running: " + job.done + total + " offers read.";
+      state.textContent = "Running: " + job.done + total + " " + unit + ".";
       if (job.total) {
         bar.max = job.total;
         bar.value = job.done;
