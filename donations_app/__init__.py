@@ -20,6 +20,7 @@ from donations_app.config import (
     config_for,
     instance_secret_key,
 )
+from donations_app.services.text_fold import fold
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -45,6 +46,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
     if not app.config.get("ATTACHMENTS_DIR"):
         app.config["ATTACHMENTS_DIR"] = str(Path(app.instance_path) / "attachments")
+    if not app.config.get("EXPORTS_DIR"):
+        app.config["EXPORTS_DIR"] = str(Path(app.instance_path) / "exports")
     check_upload_limits(app.config)
     if app.config["ENV_NAME"] == "production":
         check_production_secret(app.config["SECRET_KEY"])
@@ -75,6 +78,8 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # The offer list tests a row the way the FTS5 search tables match it (services/search).
+        dbapi_connection.create_function("fts_fold", 1, fold, deterministic=True)
 
 
 def register_proxies(app: Flask) -> None:

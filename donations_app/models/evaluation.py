@@ -37,7 +37,7 @@ class Evaluation(Base):
     trigger: Mapped[str] = mapped_column(sa.String(20), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
-    offer: Mapped[Offer] = relationship(back_populates="evaluations")
+    offer: Mapped[Offer] = relationship(back_populates="evaluations", foreign_keys=[offer_id])
     findings: Mapped[list[Finding]] = relationship(
         back_populates="evaluation", order_by="Finding.id", cascade="all, delete-orphan"
     )

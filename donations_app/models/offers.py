@@ -62,7 +62,12 @@ class Offer(Base):
         sa.CheckConstraint("length(agency_state) = 2", name="agency_state_length"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.Index("ix_offers_status_queue", "status", "queue_id"),
-        sa.Index("ix_offers_submitted_at", "submitted_at"),
+        # The list's default order (newest first, id to break ties) and, with the state and
+        # recipient filters, the same order within them (migration 0013).
+        sa.Index("ix_offers_submitted_id", "submitted_at", "id"),
+        sa.Index(
+            "ix_offers_state_recipient_submitted", "agency_state", "recipient", "submitted_at", "id"
+        ),
         # Offer list filters and sorts, reports (migration 0002).
         sa.Index("ix_offers_queue_status_submitted", "queue_id", "status", "submitted_at"),
         sa.Index("ix_offers_status_submitted", "status", "submitted_at"),
@@ -94,7 +99,7 @@ class Offer(Base):
     # active catalog when an offer arrives, not by CHECK lists the catalog could outgrow.
     agency_type: Mapped[str] = mapped_column(sa.String(MAX_CODE_LENGTH), nullable=False)
     agency_ori: Mapped[str | None] = mapped_column(sa.String(9))
-    agency_state: Mapped[str] = mapped_column(sa.String(2), nullable=False, index=True)
+    agency_state: Mapped[str] = mapped_column(sa.String(2), nullable=False)
     agency_city: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     contact_name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
     contact_title: Mapped[str] = mapped_column(sa.String(120), nullable=False, default="")
@@ -121,12 +126,21 @@ class Offer(Base):
     )
     status_link_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     personal_data_erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The offer's current (latest) evaluation, for the list's "rule fired" filter (migration
+    # 0013). Database triggers on evaluations keep it: an INSERT points it at the new
+    # evaluation, a DELETE at the latest one left. The application never writes it.
+    evaluation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("evaluations.id", use_alter=True), index=True
+    )
 
     items: Mapped[list[Item]] = relationship(
         back_populates="offer", order_by="Item.position", cascade="all, delete-orphan"
     )
     evaluations: Mapped[list[Evaluation]] = relationship(
-        back_populates="offer", order_by="Evaluation.id", cascade="all, delete-orphan"
+        back_populates="offer",
+        order_by="Evaluation.id",
+        cascade="all, delete-orphan",
+        foreign_keys="Evaluation.offer_id",
     )
     queue: Mapped[Queue | None] = relationship()
     assignee: Mapped[Reviewer | None] = relationship()

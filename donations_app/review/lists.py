@@ -1,10 +1,7 @@
-"""Reviewer pages that find offers: the queues overview, the filtered offer list and its CSV."""
+"""Reviewer pages that find offers: the queues overview, the filtered offer list and its CSV
+(written here up to EXPORT_DIRECT_ROWS rows, else by a job: services/exports.py)."""
 
 from __future__ import annotations
-
-import csv
-import io
-from collections.abc import Iterator
 
 from flask import (
     Response,
@@ -19,27 +16,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from donations_app.clock import utcnow
+from donations_app.forms import ConfirmForm
 from donations_app.labels import offer_outcome_label, recipient_label, rule_title, status_label
 from donations_app.review import bp
 from donations_app.review.access import reviewer_required
-from donations_app.review.spreadsheets import guard_formula
-from donations_app.services import conversation, reporting, search
+from donations_app.services import conversation, exports, reporting, search
 from donations_app.services.rules import active_ruleset
-
-# A person opens the file in a spreadsheet: headers and values are words, not codes.
-CSV_COLUMNS = (
-    "Reference",
-    "Agency",
-    "State",
-    "Recipient",
-    "Status",
-    "Rule outcome",
-    "Queue",
-    "Items",
-    "Total value (USD)",
-    "Submitted (UTC)",
-    "Assignee",
-)
 
 
 @bp.get("/")
@@ -71,6 +53,7 @@ def offers() -> str | BaseResponse:
     choices = search.filter_choices(active_ruleset())
     filters, errors = search.parse_filters(request.args, choices)
     result = search.list_offers(filters)
+    large_export = exports.offers_export_is_large(filters, listed=result)
     return render_template(
         "review/offers.html",
         filters=filters,
@@ -78,6 +61,7 @@ def offers() -> str | BaseResponse:
         form_has_errors=bool(errors),
         options=_filter_options(choices),
         result=result,
+        large_export=large_export,
         page_url=lambda page: url_for("review.offers", **filters.query_args(page=page)),
         sort_labels=search.SORT_LABELS,
         format_value=search.format_value,
@@ -100,46 +84,46 @@ def _filter_options(choices: search.FilterChoices) -> dict[str, list[tuple[str, 
     }
 
 
-def _csv_lines(filters: search.OfferFilters) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for index, row in enumerate(search.iter_offers(filters), start=1):
-        writer.writerow(
-            guard_formula(value)
-            for value in (
-                row.reference,
-                row.agency_name,
-                row.agency_state,
-                recipient_label(row.recipient),
-                status_label(row.status).capitalize(),
-                offer_outcome_label(row.outcome).capitalize(),
-                row.queue_name or "",
-                row.items_count,
-                row.total_value_usd,
-                row.submitted_at.isoformat(timespec="seconds"),
-                row.assignee_name,
-            )
-        )
-        if index % 200 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+def _export_filters() -> search.OfferFilters:
+    """The list's filters from the query string; a bad one is a 400: a file exported without
+    the asked-for filter would pass for the filtered list."""
+    choices = search.filter_choices(active_ruleset())
+    filters, errors = search.parse_filters(request.args, choices)
+    if errors:
+        abort(400, " ".join(errors.values()))
+    return filters
 
 
 @bp.get("/offers.csv")
 @reviewer_required
-def offers_csv() -> Response:
-    """The filtered list, every page, as a streamed CSV file."""
-    choices = search.filter_choices(active_ruleset())
-    filters, errors = search.parse_filters(request.args, choices)
-    if errors:
-        # A file exported without the asked-for filter would pass for the filtered list.
-        abort(400, " ".join(errors.values()))
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
+def offers_csv() -> Response | str:
+    """The filtered list, every page, as a streamed CSV file; past EXPORT_DIRECT_ROWS rows, a
+    page offering to prepare the file as a job instead (docs/exports.md)."""
+    filters = _export_filters()
+    if exports.offers_export_is_large(filters):
+        return render_template(
+            "review/export_prepare.html",
+            what="the offer list",
+            button="Prepare the CSV file",
+            limit=exports.direct_rows(),
+            action=url_for("review.offers_csv_prepare", **filters.query_args(page=1)),
+            back=url_for("review.offers", **filters.query_args(page=1)),
+        )
     return Response(
-        stream_with_context(_csv_lines(filters)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="offers-{stamp}.csv"'},
+        stream_with_context(exports.offer_csv_chunks(filters)),
+        mimetype=exports.CSV_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="{exports.offers_file_name(utcnow())}"'
+        },
     )
+
+
+@bp.post("/offers.csv/prepare")
+@reviewer_required
+def offers_csv_prepare() -> BaseResponse:
+    """Start the job that writes the filtered list's CSV file; on to the job's page."""
+    if not ConfirmForm().validate():
+        abort(400)
+    filters = _export_filters()
+    job = exports.start_offers_csv(filters, current_user._get_current_object())
+    return redirect(url_for("review.job", job_id=job.id), code=303)
