@@ -21,6 +21,7 @@ this checkout's virtualenv: its `donations_app` comes first on PYTHONPATH.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -63,7 +64,11 @@ OFFER = {
     },
     "recipient": "sbgs",
     "authority_confirmed": True,
-    "pickup": {"zip": "62701", "available_from": "2026-01-15"},
+    # A pickup date in the past is refused: a month from today.
+    "pickup": {
+        "zip": "62701",
+        "available_from": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+    },
 }
 WRK_SCRIPT = """
 wrk.method = "POST"
@@ -96,7 +101,8 @@ def prepare_database(kind: str, pg: str | None, tag: str, tree: Path, tmp: Path)
 
         assert pg is not None
         server = sa.make_url(pg).set(drivername="postgresql+psycopg")  # psycopg 3, as the app
-        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+        # The named database need not exist: its name is a prefix; the server's own does the work.
+        admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
         name = f"{server.database}_{tag}"
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -131,8 +137,10 @@ class Server:
         started = time.perf_counter()
         self.workers = workers
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-             "--log-level", "warning", "--timeout", "120", target],
+            # -c /dev/null: not the tree's gunicorn.conf.py (threads, a preloaded app), so both
+            # apps run alike, in plain sync workers that each build their own app.
+            [str(BIN / "gunicorn"), "-c", "/dev/null", "-w", str(workers),
+             "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120", target],
             env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         self.base = f"http://127.0.0.1:{port}"
