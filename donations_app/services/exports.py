@@ -148,11 +148,8 @@ def start_offers_csv(filters: search.OfferFilters, reviewer: Reviewer) -> Job:
     """Queue the CSV file of the filtered offer list for the worker; audited `job_queued`. The
     reviewer's unfinished job for the same filters, if there is one, instead."""
     wanted = filters.query_args(page=1)
-    running = jobs.unfinished_job("offers_csv", reviewer, lambda p: p["filters"] == wanted)
-    if running is not None:
-        return running
     params = {"filters": wanted, "file_name": offers_file_name(utcnow())}
-    return jobs.enqueue("offers_csv", params, reviewer)
+    return jobs.start_once("offers_csv", params, reviewer, lambda p: p["filters"] == wanted)
 
 
 def offers_csv_job(params: dict[str, Any], progress: jobs.Progress) -> dict[str, Any]:
@@ -281,8 +278,7 @@ def start_manifest(recipient: str, file_format: str, reviewer: Reviewer) -> Job:
     if recipient not in RECIPIENTS or file_format not in FORMATS:
         raise ServiceError("There is no such manifest.")
     params = {"recipient": recipient, "format": file_format}
-    running = jobs.unfinished_job("manifest", reviewer, lambda p: p == params)
-    return running or jobs.enqueue("manifest", params, reviewer)
+    return jobs.start_once("manifest", params, reviewer, lambda p: p == params)
 
 
 def manifest_job(params: dict[str, Any], progress: jobs.Progress) -> dict[str, Any]:

@@ -125,11 +125,21 @@ def enqueue(kind: str, params: dict[str, Any], started_by: Reviewer) -> Job:
     return job
 
 
-def unfinished_job(
-    kind: str, started_by: Reviewer, matches: Callable[[dict[str, Any]], bool]
-) -> Job | None:
-    """The person's queued or running job of this kind whose params `matches`, if any: a
-    button pressed again while its job runs leads to that job instead of a second one."""
+@transactional
+def start_once(
+    kind: str,
+    params: dict[str, Any],
+    started_by: Reviewer,
+    matches: Callable[[dict[str, Any]], bool],
+) -> Job:
+    """Queue a job, unless the person has a queued or running job of this kind whose params
+    `matches`: a button pressed again while its job runs leads to that job, not a second one.
+
+    On PostgreSQL the person's account row is locked first, so two presses at the same instant
+    (two tabs, two instances) take turns: the second sees the job the first made. SQLite runs
+    one writer at a time but reads before it writes, so there two presses within the same few
+    milliseconds can still make two jobs (it is the development database)."""
+    db.session.execute(sa.select(Reviewer.id).where(Reviewer.id == started_by.id).with_for_update())
     candidates = db.session.scalars(
         sa.select(Job)
         .where(
@@ -139,7 +149,8 @@ def unfinished_job(
         )
         .order_by(Job.id)
     )
-    return next((job for job in candidates if matches(job.params)), None)
+    running = next((job for job in candidates if matches(job.params)), None)
+    return running or enqueue(kind, params, started_by)
 
 
 def job_for(job_id: int, viewer: Reviewer) -> Job:

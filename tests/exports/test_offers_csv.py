@@ -10,10 +10,13 @@ import io
 import threading
 from pathlib import Path
 
+import pytest
+
 from donations_app.extensions import db
 from donations_app.models import AuditEvent, Reviewer
 from donations_app.services import exports, jobs
 from donations_app.services.rules import active_ruleset
+from donations_app.services.search import OfferFilters
 from tests.conftest import audit_actions, csrf_token
 from tests.exports.conftest import LIMIT, prepare, run_jobs, stored_job
 from tests.review.listing_builders import make_offer
@@ -258,6 +261,43 @@ def test_pressing_prepare_again_while_the_job_waits_leads_to_that_job(app, offer
     with app.app_context():
         jobs.run_due_jobs()
     assert prepare(offers, WIDE) not in (first, other_filters)  # done: a new file, a new job
+
+
+@pytest.mark.postgres
+def test_two_presses_at_the_same_instant_make_one_job(app, offers, monkeypatch):
+    """Two tabs or two instances pressing Prepare together: the second press waits for the
+    first one's transaction, then leads to its job."""
+    entered, release = threading.Event(), threading.Event()
+    enqueue = jobs.enqueue
+
+    def held_enqueue(*args, **kwargs):
+        job = enqueue(*args, **kwargs)
+        if not entered.is_set():
+            entered.set()
+            release.wait(30)  # the first press holds its transaction open here
+        return job
+
+    monkeypatch.setattr(jobs, "enqueue", held_enqueue)
+    started: list[int] = []
+
+    def press() -> None:
+        with app.app_context():
+            lead = db.session.query(Reviewer).filter_by(email="lena@state.example.gov").one()
+            started.append(exports.start_offers_csv(OfferFilters(), lead).id)
+            db.session.remove()
+
+    first = threading.Thread(target=press)
+    first.start()
+    assert entered.wait(30)
+    second = threading.Thread(target=press)
+    second.start()
+    second.join(1)
+    assert second.is_alive()  # waiting for the first press's lock on the account
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert len(started) == 2 and started[0] == started[1]
+    assert audit_actions(app).count("job_queued") == 1
 
 
 def test_a_failed_or_deleted_file_is_prepared_again_from_its_page(app, offers, monkeypatch):
