@@ -82,6 +82,10 @@ def test_a_large_manifest_is_prepared_as_a_workbook(app, offers):
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 4 and rows[1][0] == "UA-2026-000201"
     assert "'=1+1 vests" in [row[10] for row in rows]
+    # Written row by row (write-only): the title, frozen header row and widths are still set.
+    assert sheet.title == "Approved for SBGS" and sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["A"].width == 12 and sheet.column_dimensions["F"].width == 20
+    assert sheet.cell(row=2, column=22).number_format == "yyyy-mm-dd hh:mm:ss"
 
 
 def test_preparing_a_manifest_that_does_not_exist_is_a_404(app, offers):
