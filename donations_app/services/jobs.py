@@ -135,11 +135,9 @@ def start_once(
     """Queue a job, unless the person has a queued or running job of this kind whose params
     `matches`: a button pressed again while its job runs leads to that job, not a second one.
 
-    On PostgreSQL the person's account row is locked first, so two presses at the same instant
-    (two tabs, two instances) take turns: the second sees the job the first made. SQLite runs
-    one writer at a time but reads before it writes, so there two presses within the same few
-    milliseconds can still make two jobs (it is the development database)."""
-    db.session.execute(sa.select(Reviewer.id).where(Reviewer.id == started_by.id).with_for_update())
+    The person's account is locked first (`_lock_account`), so two presses at the same instant
+    (two tabs, two instances) take turns: the second sees the job the first made."""
+    _lock_account(started_by)
     candidates = db.session.scalars(
         sa.select(Job)
         .where(
@@ -151,6 +149,25 @@ def start_once(
     )
     running = next((job for job in candidates if matches(job.params)), None)
     return running or enqueue(kind, params, started_by)
+
+
+def _lock_account(reviewer: Reviewer) -> None:
+    """Hold the account until the transaction ends: another transaction that locks it waits.
+
+    PostgreSQL locks the row. SQLite has no row locks, and a transaction that reads first
+    takes no lock until it writes; an UPDATE that changes nothing takes its single write lock
+    now instead, and SQLite retries the statement while that lock is held (busy_timeout)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            sa.update(Reviewer)
+            .where(Reviewer.id == reviewer.id)
+            .values(id=Reviewer.id)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        db.session.execute(
+            sa.select(Reviewer.id).where(Reviewer.id == reviewer.id).with_for_update()
+        )
 
 
 def job_for(job_id: int, viewer: Reviewer) -> Job:

@@ -10,8 +10,6 @@ import io
 import threading
 from pathlib import Path
 
-import pytest
-
 from donations_app.extensions import db
 from donations_app.models import AuditEvent, Reviewer
 from donations_app.services import exports, jobs
@@ -263,7 +261,6 @@ def test_pressing_prepare_again_while_the_job_waits_leads_to_that_job(app, offer
     assert prepare(offers, WIDE) not in (first, other_filters)  # done: a new file, a new job
 
 
-@pytest.mark.postgres
 def test_two_presses_at_the_same_instant_make_one_job(app, offers, monkeypatch):
     """Two tabs or two instances pressing Prepare together: the second press waits for the
     first one's transaction, then leads to its job."""
