@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -101,13 +101,9 @@ def offer_csv_chunks(
     filters: search.OfferFilters, counted: RowCounter | None = None
 ) -> Iterator[str]:
     """The filtered offer list, every page, as CSV text in pieces of CHUNK_ROWS rows;
-    `counted(rows)` is told the rows written so far after each piece."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(OFFER_CSV_COLUMNS)
-    index = 0
-    for index, row in enumerate(search.iter_offers(filters), start=1):
-        writer.writerow(
+    `counted` is told the rows read so far (`_counting`)."""
+    rows: Iterable[list[Any]] = (
+        [
             guard_formula(value)
             for value in (
                 row.reference,
@@ -122,16 +118,12 @@ def offer_csv_chunks(
                 row.submitted_at.isoformat(timespec="seconds"),
                 row.assignee_name,
             )
-        )
-        if index % CHUNK_ROWS == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            if counted is not None:
-                counted(index)
-    yield buffer.getvalue()
+        ]
+        for row in search.iter_offers(filters)
+    )
     if counted is not None:
-        counted(index)
+        rows = _counting(rows, counted)
+    return _csv_pieces(OFFER_CSV_COLUMNS, rows)
 
 
 def offers_export_is_large(
@@ -162,21 +154,13 @@ def offers_csv_job(params: dict[str, Any], progress: jobs.Progress) -> dict[str,
     if errors:
         # A queue or rule named by the filters is gone: the file would not be the asked-for list.
         raise ServiceError("The filters no longer apply: " + " ".join(errors.values()))
-    total = search.count_offers(filters)
-    progress(0, total)
-    written = reported = 0
-
-    def counted(rows: int) -> None:
-        nonlocal written, reported
-        written = rows
-        if rows - reported >= PROGRESS_ROWS:
-            reported = rows
-            progress(rows, max(total, rows))
-
-    chunks = (text.encode("utf-8") for text in offer_csv_chunks(filters, counted))
-    stored = store_file(chunks, params["file_name"], CSV_TYPE)
-    progress(written, written)
-    return {"rows": written, jobs.FILE: stored}
+    return _write_job_file(
+        progress,
+        search.count_offers(filters),
+        lambda counted: (text.encode("utf-8") for text in offer_csv_chunks(filters, counted)),
+        params["file_name"],
+        CSV_TYPE,
+    )
 
 
 # --- the approved-items manifests -------------------------------------------------------------
@@ -194,16 +178,8 @@ def _csv_value(value: Any) -> Any:
 
 def manifest_csv(rows: Iterable[list[Any]]) -> Iterator[bytes]:
     """A manifest as CSV (UTF-8) in pieces of CHUNK_ROWS rows, every text cell guarded."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(manifests.COLUMNS)
-    for index, row in enumerate(rows, start=1):
-        writer.writerow([_csv_value(v) for v in row])
-        if index % CHUNK_ROWS == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+    cells = ([_csv_value(v) for v in row] for row in rows)
+    return (text.encode("utf-8") for text in _csv_pieces(manifests.COLUMNS, cells))
 
 
 def manifest_xlsx(rows: Iterable[list[Any]], recipient: str) -> Iterator[bytes]:
@@ -247,9 +223,9 @@ def manifest_file_name(recipient: str, file_format: str) -> str:
     return f"approved-{recipient}.{file_format}"
 
 
-def manifest_file(recipient: str, file_format: str, counted: RowCounter | None = None) -> bytes:
+def manifest_file(recipient: str, file_format: str) -> bytes:
     """The manifest of `recipient` in `file_format` (csv or xlsx)."""
-    return b"".join(manifest_chunks(recipient, file_format, counted))
+    return b"".join(manifest_chunks(recipient, file_format))
 
 
 def manifest_chunks(
@@ -262,15 +238,6 @@ def manifest_chunks(
     if file_format == "csv":
         return manifest_csv(rows)
     return manifest_xlsx(rows, recipient)
-
-
-def _counting(rows: Iterable[list[Any]], counted: RowCounter) -> Iterator[list[Any]]:
-    index = 0
-    for index, row in enumerate(rows, start=1):
-        yield row
-        if index % PROGRESS_ROWS == 0:
-            counted(index)
-    counted(index)
 
 
 def large_manifests() -> set[str]:
@@ -295,7 +262,56 @@ def start_manifest(recipient: str, file_format: str, reviewer: Reviewer) -> Job:
 def manifest_job(params: dict[str, Any], progress: jobs.Progress) -> dict[str, Any]:
     """The worker's half of `start_manifest`: the same file as the direct download."""
     recipient, file_format = params["recipient"], params["format"]
-    total = manifests.manifest_row_count(recipient)
+    return _write_job_file(
+        progress,
+        manifests.manifest_row_count(recipient),
+        lambda counted: manifest_chunks(recipient, file_format, counted),
+        manifest_file_name(recipient, file_format),
+        FORMATS[file_format],
+    )
+
+
+# --- writing files in pieces ------------------------------------------------------------------
+
+
+def _csv_pieces(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """CSV text of a header row and `rows`, in pieces of CHUNK_ROWS rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for index, row in enumerate(rows, start=1):
+        writer.writerow(row)
+        if index % CHUNK_ROWS == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+Row = TypeVar("Row")
+
+
+def _counting(rows: Iterable[Row], counted: RowCounter) -> Iterator[Row]:
+    """`rows` unchanged, telling `counted` how many have passed every PROGRESS_ROWS and at the
+    end."""
+    index = 0
+    for index, row in enumerate(rows, start=1):
+        yield row
+        if index % PROGRESS_ROWS == 0:
+            counted(index)
+    counted(index)
+
+
+def _write_job_file(
+    progress: jobs.Progress,
+    total: int,
+    write: Callable[[RowCounter], Iterable[bytes]],
+    name: str,
+    content_type: str,
+) -> dict[str, Any]:
+    """A job's half of an export: the pieces `write(counted)` makes, stored as they come, with
+    the rows reported as progress against `total` (the count before writing; the rows may have
+    changed since). The job's result: the rows written and the stored file."""
     progress(0, total)
     written = 0
 
@@ -304,9 +320,8 @@ def manifest_job(params: dict[str, Any], progress: jobs.Progress) -> dict[str, A
         written = rows
         progress(rows, max(total, rows))
 
-    name = manifest_file_name(recipient, file_format)
-    chunks = manifest_chunks(recipient, file_format, counted)
-    stored = store_file(chunks, name, FORMATS[file_format])  # counts the rows as it writes
+    stored = store_file(write(counted), name, content_type)
+    progress(written, written)
     return {"rows": written, jobs.FILE: stored}
 
 
