@@ -346,7 +346,7 @@ def filter_conditions(filters: OfferFilters) -> list[Any]:
             sa.exists().where(Item.offer_id == Offer.id, Item.category == filters.category)
         )
     if filters.rule:
-        conditions.append(_fired(filters.rule))
+        conditions.append(Offer.id.in_(_fired(filters.rule)))
     if filters.text:
         conditions.append(_text_match(filters.text))
     return conditions
@@ -375,42 +375,27 @@ def _offer_column_conditions(filters: OfferFilters, *, agency: bool = True) -> l
     return conditions
 
 
-def _fired(rule: str) -> Any:
-    """Offers whose current (latest) evaluation has a finding of this rule: one lookup in
+def _fired(rule: str) -> sa.Select[Any]:
+    """The offers whose current (latest) evaluation has a finding of this rule: one lookup in
     (rule_id, evaluation_id) per offer through offers.evaluation_id (migration 0013)."""
-    fired = (
+    return (
         sa.select(Offer.id)
         .join(Finding, Finding.evaluation_id == Offer.evaluation_id)
         .where(Finding.rule_id == rule)
     )
-    return Offer.id.in_(fired)
 
 
 def _text_match(text: str) -> Any:
     """Offers whose reference, agency name or contact e-mail contains the text, or an item of
     which has it in its description or serial numbers: what people quote, in one box.
 
-    Each table is searched on its own and the two id lists are joined with UNION: an OR across
+    Each table is searched on its own and the id lists are joined with UNION: an OR across
     offers and items (`... OR id IN (items ...)`) leaves no index usable. On PostgreSQL the
     `lower(column) LIKE` conditions use the trigram indexes of migration 0009; on SQLite the
     FTS5 trigram tables, for texts of three characters or more (a trigram index cannot find a
     shorter text: those are matched by scanning, as before)."""
-    if db.session.get_bind().dialect.name == "sqlite" and len(text) >= MIN_INDEXED_TEXT:
-        return Offer.id.in_(_fts_matches(text))
-    in_offers = sa.select(Offer.id).where(
-        sa.or_(
-            _contains(Offer.reference, text),
-            _contains(Offer.agency_name, text),
-            _contains(Offer.contact_email, text),
-        )
-    )
-    in_items = sa.select(Item.offer_id).where(
-        sa.or_(
-            _contains(Item.description, text),
-            _contains(sa.cast(Item.serial_numbers, sa.Text), text),
-        )
-    )
-    return Offer.id.in_(sa.union(in_offers, in_items))
+    sources, _, _ = _text_search(text, db.session.get_bind().dialect.name)
+    return Offer.id.in_(sa.union(*sources))
 
 
 def _fts_rowids(table: str, phrase: str) -> sa.Select[Any]:
@@ -422,15 +407,6 @@ def _fts_rowids(table: str, phrase: str) -> sa.Select[Any]:
 def _phrase(text: str) -> str:
     """The text as a quoted FTS5 phrase: its characters taken literally."""
     return '"' + text.replace('"', '""') + '"'
-
-
-def _fts_matches(text: str) -> sa.CompoundSelect:
-    """The ids of offers whose FTS5 rows (SQLite, migration 0009) contain the text: a quoted
-    FTS5 phrase of trigrams is a case-insensitive substring match, the user's characters
-    taken literally."""
-    phrase = _phrase(text)
-    in_items = sa.select(Item.offer_id).where(Item.id.in_(_fts_rowids("search_items", phrase)))
-    return sa.union(_fts_rowids("search_offers", phrase), in_items)
 
 
 # How the list finds its matches when a filter needs another table or a text index ("rule
@@ -539,7 +515,7 @@ def _costly_filters(filters: OfferFilters, dialect: str) -> list[_Costly]:
         in_current = Finding.evaluation_id == Offer.evaluation_id
         costly.append(
             _Costly(
-                (sa.select(Offer.id).join(Finding, in_current).where(rule),),
+                (_fired(filters.rule),),
                 _one_exists(sa.select(Finding.id).where(in_current, rule)),
             )
         )
@@ -576,24 +552,32 @@ def _agency_filter(agency: str, dialect: str) -> _Costly:
     return _Costly((sa.select(Offer.id).where(matches),), matches, agency=True, quick=quick)
 
 
-def _text_filter(text: str, dialect: str) -> _Costly:
+def _text_search(
+    text: str, dialect: str
+) -> tuple[tuple[sa.Select[Any], ...], list[Any], list[Any]]:
+    """The search text's statements of matching offer ids (one per table, an id may come more
+    than once), and its tests of one offer's columns and of one item's."""
     offer_columns = (Offer.reference, Offer.agency_name, Offer.contact_email)
     item_columns = (Item.description, sa.cast(Item.serial_numbers, sa.Text))
     if dialect == "sqlite" and len(text) >= MIN_INDEXED_TEXT:
         phrase = _phrase(text)
-        # A join, not IN: SQLite reads the FTS5 matches one by one and stops at the limit.
+        # A join, not IN: SQLite reads the FTS5 matches one by one and stops at a limit.
         found = _fts_rowids("search_items", phrase).subquery()
         in_items = sa.select(Item.offer_id).join(found, found.c.rowid == Item.id)
-        sources: tuple[sa.Select[Any], ...] = (_fts_rowids("search_offers", phrase), in_items)
         offer_test = [_contains_folded(column, text) for column in offer_columns]
         item_test = [_contains_folded(column, text) for column in item_columns]
-    else:
-        offer_test = [_contains(column, text) for column in offer_columns]
-        item_test = [_contains(column, text) for column in item_columns]
-        sources = (
-            sa.select(Offer.id).where(sa.or_(*offer_test)),
-            sa.select(Item.offer_id).where(sa.or_(*item_test)),
-        )
+        return (_fts_rowids("search_offers", phrase), in_items), offer_test, item_test
+    offer_test = [_contains(column, text) for column in offer_columns]
+    item_test = [_contains(column, text) for column in item_columns]
+    sources = (
+        sa.select(Offer.id).where(sa.or_(*offer_test)),
+        sa.select(Item.offer_id).where(sa.or_(*item_test)),
+    )
+    return sources, offer_test, item_test
+
+
+def _text_filter(text: str, dialect: str) -> _Costly:
+    sources, offer_test, item_test = _text_search(text, dialect)
     in_item = _one_exists(sa.select(Item.id).where(Item.offer_id == Offer.id, sa.or_(*item_test)))
     sampled = _sampled_items(text) if dialect == "postgresql" else None
     return _Costly(sources, sa.or_(*offer_test, in_item), sampled=sampled)
