@@ -59,17 +59,6 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def timed(action, runs: int) -> tuple[list[float], object]:
-    """One warm-up, then `runs` timed calls of `action()`; the ms samples and the last result."""
-    result = action()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = action()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples, result
-
-
 def summary(label: str, samples: list[float]) -> tuple[str, float, float]:
     return label, filled.percentile(samples, 0.5), filled.percentile(samples, 0.95)
 
@@ -105,11 +94,13 @@ def main() -> None:
             poster = urllib.request.build_opener(cookies, NoRedirect())
 
             app.config["EXPORT_DIRECT_ROWS"] = options.offers * 10
-            samples, direct = timed(lambda: opener.open(base + CSV_PATH).read(), options.runs)
+            samples, direct = filled.timed(
+                lambda: opener.open(base + CSV_PATH).read(), options.runs
+            )
             results.append(summary(f"direct CSV, {count:,} rows (before)", samples))
 
             app.config["EXPORT_DIRECT_ROWS"] = 1000
-            samples, page = timed(lambda: opener.open(base + CSV_PATH).read(), options.runs)
+            samples, page = filled.timed(lambda: opener.open(base + CSV_PATH).read(), options.runs)
             assert b"Prepare the CSV file" in page, "the GET did not answer the button page"
             results.append(summary("GET of the same address: the button page", samples))
 
@@ -152,7 +143,7 @@ def main() -> None:
             tracemalloc.stop()
 
             file_url = base + str(location) + "/file"
-            samples, prepared = timed(lambda: opener.open(file_url).read(), options.runs)
+            samples, prepared = filled.timed(lambda: opener.open(file_url).read(), options.runs)
             results.append(summary("download of the prepared file", samples))
             assert prepared == direct, "the prepared file differs from the direct download"
         finally:

@@ -33,9 +33,11 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from decimal import Decimal
 from http.cookiejar import CookieJar
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import Flask
@@ -286,6 +288,20 @@ CSV_CASES = [("CSV address, category (large: the Prepare page)", {"category": "d
 WRITER_CASES = [("CSV file, category (the job's writer)", {"category": "drone"})]
 
 
+T = TypeVar("T")
+
+
+def timed(action: Callable[[], T], runs: int) -> tuple[list[float], T]:
+    """One warm-up, then `runs` timed calls of `action()`; the ms samples and the last result."""
+    result = action()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = action()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples, result
+
+
 def percentile(samples: list[float], fraction: float) -> float:
     """The nearest-rank percentile of the samples."""
     ordered = sorted(samples)
@@ -325,12 +341,7 @@ def time_cases(app: Flask, runs: int, port: int) -> list[tuple[str, float, float
         for path, cases in (("/review/offers", CASES), ("/review/offers.csv", CSV_CASES)):
             for label, args in cases:
                 url = f"{base}{path}?{urllib.parse.urlencode(args)}"
-                body = opener.open(url).read().decode()  # warm-up
-                samples = []
-                for _ in range(runs):
-                    started = time.perf_counter()
-                    body = opener.open(url).read().decode()
-                    samples.append((time.perf_counter() - started) * 1000)
+                samples, body = timed(lambda url=url: opener.open(url).read().decode(), runs)
                 results.append(
                     (label, percentile(samples, 0.5), percentile(samples, 0.95), matched(body))
                 )
@@ -351,19 +362,10 @@ def time_writer(app: Flask, runs: int) -> list[tuple[str, float, float, str]]:
         for label, args in WRITER_CASES:
             filters, errors = search.parse_filters(args, choices)
             assert not errors, errors
-            samples, rows = [], 0
-            for _ in range(runs + 1):  # the first is the warm-up
-                started = time.perf_counter()
-                text = "".join(exports.offer_csv_chunks(filters))
-                samples.append((time.perf_counter() - started) * 1000)
-                rows = text.count("\n") - 1
+            samples, text = timed(lambda f=filters: "".join(exports.offer_csv_chunks(f)), runs)
+            rows = text.count("\n") - 1
             results.append(
-                (
-                    label,
-                    percentile(samples[1:], 0.5),
-                    percentile(samples[1:], 0.95),
-                    f"{rows:,} rows",
-                )
+                (label, percentile(samples, 0.5), percentile(samples, 0.95), f"{rows:,} rows")
             )
         db.session.remove()
     return results
